@@ -1,0 +1,144 @@
+"""The model interface the runner talks to.
+
+Every backend (ideal model, Hugging Face dLLMs and AR models, vLLM, OpenAI-compatible and Anthropic
+APIs) is a ``ModelAPI``: it turns a list of ``GenerationRequest`` into a list of ``Generation``,
+one per request, in order. Backends register themselves with ``@modelapi("prefix")`` and are
+created from a user-facing spec string such as ``"hf-dllm:GSAI-ML/LLaDA-1.5"`` by ``get_model``.
+The registry is lazy: a backend's module (and its heavy dependencies) is imported only when a
+spec names it.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+
+from ..errors import ConfigError
+
+
+@dataclass
+class GenerationRequest:
+    """What to generate for one sample.
+
+    Attributes:
+        messages: chat messages (the task's rendering of the sample).
+        max_tokens: generation length (dLLMs decode exactly this many positions).
+        decoding: decoding settings for diffusion backends, as a plain dict of
+            ``parallelbench.decoding.DecodeConfig`` fields (strategy, k/steps, block_length,
+            threshold, ...). Ignored by autoregressive and API backends.
+        temperature: sampling temperature (0 = greedy).
+        seed: seed for every random choice made for this request.
+        sample: the benchmark sample (needed by the ideal model, which decodes from the exact
+            answer distribution of the sample; other backends ignore it).
+        task: the task name, for the same reason and for logging.
+        infill: answer skeleton with ``[MASK]`` items; when set, dLLM backends start from this
+            canvas instead of an all-mask output (infilling experiments).
+    """
+
+    messages: list[dict[str, str]]
+    max_tokens: int = 32
+    decoding: dict[str, Any] = field(default_factory=dict)
+    temperature: float = 0.0
+    seed: int = 0
+    sample: Any = None
+    task: str | None = None
+    infill: str | None = None
+
+    def key_fields(self) -> dict[str, Any]:
+        """Everything about the request that determines the answer (for cache keys)."""
+        return {
+            "messages": self.messages,
+            "max_tokens": self.max_tokens,
+            "decoding": self.decoding,
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "task": self.task,
+            "index": getattr(self.sample, "index", None),
+            "infill": self.infill,
+        }
+
+
+@dataclass
+class Generation:
+    """What a backend reports for one request. Fields a backend cannot know stay ``None``."""
+
+    text: str
+    token_ids: list[int] | None = None
+    output_tokens: int | None = None
+    nfe: int | None = None
+    tokens_per_step: float | None = None
+    order: list[int] | None = None
+    wall_time: float | None = None
+    latency: float | None = None
+    usage: dict[str, Any] | None = None
+    cached: bool = False
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@runtime_checkable
+class ModelAPI(Protocol):
+    """A model backend."""
+
+    name: str
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        """One ``Generation`` per request, in order. Errors on one request are reported in its
+        ``Generation.error`` where the backend can isolate them."""
+        ...
+
+    def info(self) -> dict[str, Any]:
+        """Versions and settings worth recording in a run manifest."""
+        ...
+
+
+_FACTORIES: dict[str, Callable[..., ModelAPI]] = {}
+# prefix -> module that registers it; imported on first use so heavy dependencies stay lazy.
+_LAZY: dict[str, str] = {
+    "ideal": "parallelbench.ideal.backend",
+    "hf-dllm": "parallelbench.models.hf_dllm",
+    "hf-ar": "parallelbench.models.hf_ar",
+    "vllm": "parallelbench.models.vllm_backend",
+    "openai": "parallelbench.models.openai_api",
+    "anthropic": "parallelbench.models.anthropic_api",
+    "mock": "parallelbench.models.mock",
+}
+
+
+def modelapi(prefix: str) -> Callable[[Callable[..., ModelAPI]], Callable[..., ModelAPI]]:
+    """Register a backend factory under ``prefix``. The factory is called as
+    ``factory(target, **options)`` where ``target`` is the part of the spec after ``prefix:``
+    (``""`` when absent)."""
+
+    def register(factory: Callable[..., ModelAPI]) -> Callable[..., ModelAPI]:
+        _FACTORIES[prefix] = factory
+        return factory
+
+    return register
+
+
+def model_prefixes() -> list[str]:
+    return sorted(set(_FACTORIES) | set(_LAZY))
+
+
+def get_model(spec: str, **options: Any) -> ModelAPI:
+    """Create a backend from a spec ``prefix[:target]`` (e.g. ``ideal``, ``hf-dllm:/path``)."""
+    prefix, _, target = spec.partition(":")
+    if prefix not in _FACTORIES and prefix in _LAZY:
+        importlib.import_module(_LAZY[prefix])
+    if prefix not in _FACTORIES:
+        raise ConfigError(
+            f"unknown model backend {prefix!r} in {spec!r}; known: {', '.join(model_prefixes())}"
+        )
+    return _FACTORIES[prefix](target, **options)
+
+
+def stable_hash(obj: Any) -> str:
+    """Hex SHA-256 of a JSON rendering with sorted keys (for content-addressed keys)."""
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
