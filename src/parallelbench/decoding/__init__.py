@@ -1,0 +1,20 @@
+"""A batched, model-agnostic masked-diffusion sampler with pluggable unmasking strategies."""
+from .config import DecodeConfig
+from .sampler import decode
+from .schedules import dream_timestep, llada_uniform
+from .state import DecodeResult, DecodeState, StepView
+from .strategies import Strategy, get_strategy, list_strategies, strategy
+
+__all__ = [
+    "DecodeConfig",
+    "DecodeResult",
+    "DecodeState",
+    "StepView",
+    "Strategy",
+    "decode",
+    "dream_timestep",
+    "get_strategy",
+    "list_strategies",
+    "llada_uniform",
+    "strategy",
+]

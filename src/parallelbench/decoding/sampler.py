@@ -1,0 +1,84 @@
+"""The sampler loop: one page, model-agnostic, batched, per-row accounting."""
+from __future__ import annotations
+
+import torch
+
+from ..errors import ConfigError
+from .config import DecodeConfig
+from .state import DecodeResult, DecodeState, StepView
+from .strategies import get_strategy
+
+
+def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, **overrides) -> DecodeResult:
+    """Fill the masked generation region after each (left-padded) prompt.
+
+    ``model(input_ids, attention_mask) -> logits [B, L, V]`` is any callable. ``canvas``
+    (LongTensor [B, G]) replaces the all-mask output: only its mask positions are generated and
+    counted. See ``DecodeConfig`` for the settings (given as ``config`` and/or keyword overrides).
+    """
+    cfg = DecodeConfig.build(config, **overrides)
+    cls = get_strategy(cfg.strategy)
+    if input_ids.dim() != 2:
+        raise ConfigError(f"input_ids must be [batch, length], got shape {tuple(input_ids.shape)}")
+    if canvas is not None and (canvas.dim() != 2 or canvas.shape[0] != input_ids.shape[0]):
+        raise ConfigError("canvas must be [batch, gen_length] with one row per prompt")
+    G = canvas.shape[1] if canvas is not None else cfg.gen_length
+    cfg.validate(G, cls.fixed_count)
+    strat = cls(cfg)
+    spb = cfg.steps_per_block(G) if cls.fixed_count else None
+    with torch.no_grad():
+        state = DecodeState(input_ids, attention_mask, cfg, canvas)
+        strat.setup(state)
+        _enter_block(state, strat, torch.arange(state.batch, device=state.x.device), spb, first=True)
+        while True:
+            rows = (state.block < state.num_blocks).nonzero().squeeze(1)
+            if rows.numel() == 0:
+                break
+            logits = strat.forward(model, state, rows)
+            state.nfe[rows] += 1
+            view = _view(state, rows, logits)
+            commit = strat.select(view) & (state.gen[rows] == cfg.mask_id)
+            remask = strat.remask(view, commit)
+            gen = torch.where(commit, view.x_hat, state.gen[rows])
+            order = torch.where(commit, state.nfe[rows, None], state.order[rows])
+            if remask is not None:
+                gen = gen.masked_fill(remask, cfg.mask_id)
+                order = order.masked_fill(remask, 0)
+                state.remasked[rows] += remask.sum(1)
+            state.x[rows, state.P:] = gen
+            state.order[rows] = order
+            state.step_in_block[rows] += 1
+            if state.history is not None:
+                for i, r in enumerate(rows.tolist()):
+                    state.history[r].append(gen[i].clone())
+            done = rows[strat.block_done(state, rows)]
+            _enter_block(state, strat, done, spb)
+    return state.result()
+
+
+def _enter_block(state: DecodeState, strat, rows: torch.Tensor, spb, first: bool = False) -> None:
+    """Move ``rows`` to their next block that still has masks, and plan its schedule."""
+    if not first:
+        state.block[rows] += 1
+    pending = rows
+    while pending.numel():  # a block the canvas already filled costs no step
+        pending = pending[state.block[pending] < state.num_blocks]
+        pending = pending[~state.block_masks(pending).any(1)] if pending.numel() else pending
+        state.block[pending] += 1
+    live = rows[state.block[rows] < state.num_blocks]
+    state.step_in_block[live] = 0
+    state.plan_block(live, spb)
+    strat.on_block_start(state, live)
+
+
+def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor) -> StepView:
+    start, end = state.block_bounds(rows)
+    n = [
+        sched[j] if j < len(sched) else -1
+        for sched, j in ((state.schedule[r], state.step_in_block[r].item()) for r in rows.tolist())
+    ]
+    candidates = state.block_masks(rows)
+    n_commit = torch.tensor(n, dtype=torch.long, device=state.x.device)
+    # Past the planned steps (only after re-masking) a fixed-count strategy finishes the block.
+    n_commit = torch.where(n_commit < 0, candidates.sum(1), n_commit)
+    return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end)

@@ -1,0 +1,94 @@
+"""The strategy protocol and registry.
+
+A strategy is a small unit plugged into the one sampler loop (``sampler.py``). At each step it
+sees a ``StepView`` (logits of the generated region, proposed tokens and confidences, the
+candidate positions of each row's current block, the scheduled count) and answers:
+
+* ``select(view)``: which masked positions to commit now (their tokens are ``view.x_hat``);
+* ``remask(view, committed)``: for revising strategies, which committed positions to re-mask;
+* ``block_done(state, rows)``: whether each row's current block is finished.
+
+No scoring code branches on a strategy name: each behaviour lives in its own class.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+
+from ...errors import ConfigError
+from ..config import DecodeConfig
+
+_REGISTRY: dict[str, type["Strategy"]] = {}
+_ALIASES: dict[str, str] = {}
+
+
+class Strategy:
+    """Base class: commit nothing; subclasses override ``select``."""
+
+    id: ClassVar[str] = ""
+    fixed_count: ClassVar[bool] = False
+    """True when the strategy follows a steps/k schedule (``view.n_commit`` is meaningful)."""
+    revises: ClassVar[bool] = False
+    """True when committed tokens may be re-masked."""
+    params: ClassVar[dict[str, Any]] = {}
+    """Strategy-specific parameters and their defaults."""
+    source: ClassVar[str] = ""
+    """Paper the strategy comes from, and where our reading had to choose (docs)."""
+
+    def __init__(self, cfg: DecodeConfig):
+        unknown = sorted(set(cfg.params) - set(self.params) - {"faithful_dream_float_schedule"})
+        if unknown:
+            known = ", ".join(sorted(self.params)) or "none"
+            raise ConfigError(
+                f"unknown parameter(s) {', '.join(unknown)} for strategy {self.id!r} (known: {known})"
+            )
+        self.cfg = cfg
+        self.p: dict[str, Any] = {**self.params, **cfg.params}
+        self.check()
+
+    def check(self) -> None:
+        """Validate parameters (raise ConfigError)."""
+
+    def setup(self, state) -> None:
+        """Allocate per-run buffers in ``state.memory``."""
+
+    def on_block_start(self, state, rows: torch.Tensor) -> None:
+        """Called when ``rows`` enter a new block."""
+
+    def forward(self, model, state, rows: torch.Tensor) -> torch.Tensor:
+        return state.forward(model, rows)
+
+    def select(self, view) -> torch.Tensor:
+        raise NotImplementedError
+
+    def remask(self, view, committed: torch.Tensor) -> torch.Tensor | None:
+        return None
+
+    def block_done(self, state, rows: torch.Tensor) -> torch.Tensor:
+        return ~state.block_masks(rows).any(1)
+
+
+def strategy(id: str, aliases: tuple[str, ...] = ()):
+    """Class decorator registering a strategy under its public id and aliases."""
+
+    def register(cls: type[Strategy]) -> type[Strategy]:
+        cls.id = id
+        _REGISTRY[id] = cls
+        for alias in aliases:
+            _ALIASES[alias] = id
+        return cls
+
+    return register
+
+
+def get_strategy(name: str) -> type[Strategy]:
+    key = _ALIASES.get(name, name)
+    if key not in _REGISTRY:
+        raise ConfigError(f"unknown strategy {name!r}; known: {', '.join(list_strategies())}")
+    return _REGISTRY[key]
+
+
+def list_strategies(include_aliases: bool = False) -> list[str]:
+    names = sorted(_REGISTRY)
+    return names + sorted(_ALIASES) if include_aliases else names
