@@ -73,12 +73,8 @@ def _enter_block(state: DecodeState, strat, rows: torch.Tensor, spb, first: bool
 
 def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor) -> StepView:
     start, end = state.block_bounds(rows)
-    n = [
-        sched[j] if j < len(sched) else -1
-        for sched, j in ((state.schedule[r], state.step_in_block[r].item()) for r in rows.tolist())
-    ]
     candidates = state.block_masks(rows)
-    n_commit = torch.tensor(n, dtype=torch.long, device=state.x.device)
+    n_commit = state.planned_counts(rows)
     # Past the planned steps (only after re-masking) a fixed-count strategy finishes the block.
     n_commit = torch.where(n_commit < 0, candidates.sum(1), n_commit)
     return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end)

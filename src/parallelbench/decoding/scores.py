@@ -10,9 +10,14 @@ import torch
 NEG_INF = float("-inf")
 
 
-def _per_row_uniform(view, shape: tuple[int, ...]) -> torch.Tensor:
+def row_uniform(view, shape: tuple[int, ...]) -> torch.Tensor:
+    """Float64 U(0,1) draws of ``shape`` per row of the view, each from that row's generator
+    (so a row's draws do not depend on which other rows share the step)."""
     draws = [torch.rand(shape, generator=g, dtype=torch.float64) for g in view.generators]
     return torch.stack(draws).to(view.logits.device)
+
+
+_per_row_uniform = row_uniform  # old private name, kept for strategies written against it
 
 
 def propose(view) -> tuple[torch.Tensor, torch.Tensor]:
@@ -22,21 +27,45 @@ def propose(view) -> tuple[torch.Tensor, torch.Tensor]:
     noise, confidence from the untempered softmax; ``tempered``: sample from softmax(l/T) and take
     the confidence from that distribution.
     """
-    cfg, logits = view.cfg, view.logits
+    cfg, logits = view.cfg, view.raw_logits
     if cfg.temperature == 0:
-        probs = view.probs
-        conf, x_hat = probs.max(dim=-1)
-        return x_hat, conf
-    u = _per_row_uniform(view, tuple(logits.shape[1:])).clamp_(1e-300, 1.0)
+        return _greedy(view)
+    u = row_uniform(view, tuple(logits.shape[1:])).clamp_(1e-300, 1.0)
     gumbel = -torch.log(-torch.log(u))
     if cfg.noise_convention == "gumbel_clean":
-        x_hat = (logits.double() + cfg.temperature * gumbel).argmax(-1)
+        x_hat = (view.logits.double() + cfg.temperature * gumbel).argmax(-1)
         conf = view.probs.gather(-1, x_hat[..., None]).squeeze(-1)
         return x_hat, conf.to(view.probs.dtype)
-    tempered = torch.softmax(logits.double() / cfg.temperature, dim=-1)
+    tempered = torch.softmax(view.logits.double() / cfg.temperature, dim=-1)
     x_hat = (torch.log(tempered.clamp_min(1e-300)) + gumbel).argmax(-1)  # a draw from `tempered`
     conf = tempered.gather(-1, x_hat[..., None]).squeeze(-1)
     return x_hat, conf.to(view.probs.dtype)
+
+
+def _greedy(view) -> tuple[torch.Tensor, torch.Tensor]:
+    """argmax and its softmax probability ``1 / sum_v exp(l_v - l_max)``, without materialising
+    the softmax or a suppressed copy of the logits (the sampler's hot path).
+
+    The mask token is excluded by subtracting its term from the sum; where it is not the argmax
+    its term is <= 1 while the sum is >= 1, so the subtraction is exact to a few ulps. Positions
+    whose argmax *is* the mask token are recomputed from a suppressed copy of those rows only.
+    """
+    raw = view.raw_logits
+    top, x_hat = raw.max(dim=-1)
+    buf = view.state.scratch(raw.shape, raw.dtype)
+    torch.sub(raw, top[..., None], out=buf)
+    denom = buf.exp_().sum(-1)
+    if view.suppressing:
+        mask_id = view.cfg.mask_id
+        denom -= buf[..., mask_id]
+        bad = x_hat == mask_id
+        if bad.any():
+            sub = raw[bad].clone()
+            sub[:, mask_id] = NEG_INF
+            top_b, x_b = sub.max(dim=-1)
+            x_hat[bad] = x_b
+            denom[bad] = torch.exp(sub - top_b[:, None]).sum(-1)
+    return x_hat, denom.reciprocal_()
 
 
 def margin(view) -> torch.Tensor:

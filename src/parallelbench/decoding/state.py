@@ -6,7 +6,7 @@ in a batch) and adaptive strategies let every row take its own number of steps.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -42,6 +42,9 @@ class DecodeState:
         self.block = torch.zeros(B, dtype=torch.long, device=device)
         self.step_in_block = torch.zeros(B, dtype=torch.long, device=device)
         self.schedule: list[list[int]] = [[] for _ in range(B)]
+        # The same schedules as a tensor (-1 past the planned steps) for a loop-free lookup.
+        self.plan = torch.full((B, self.block_len + 1), -1, dtype=torch.long, device=device)
+        self._scratch: torch.Tensor | None = None
         self.generators = [torch.Generator().manual_seed(int(s)) for s in cfg.row_seeds(B)]
         self.memory: dict[str, Any] = {}  # strategy-owned per-row buffers (full batch size)
         self.history: list[list[torch.Tensor]] | None = [[] for _ in range(B)] if cfg.record_history else None
@@ -74,11 +77,20 @@ class DecodeState:
         fn = SCHEDULES[self.cfg.schedule]
         if self.cfg.schedule == "dream" and self.cfg.params.get("faithful_dream_float_schedule"):
             fn = dream_float32
-        for r, m in zip(rows.tolist(), counts):
+        plan = torch.full((len(counts), self.block_len + 1), -1, dtype=torch.long)
+        for i, (r, m) in enumerate(zip(rows.tolist(), counts)):
             self.schedule[r] = fn(int(m), steps_per_block)
+            plan[i, : len(self.schedule[r])] = torch.tensor(self.schedule[r], dtype=torch.long)
+        self.plan[rows] = plan.to(self.plan.device)
+
+    def planned_counts(self, rows: torch.Tensor) -> torch.Tensor:
+        """Tokens each row's schedule commits at its current step (-1 past the planned steps)."""
+        j = self.step_in_block[rows].clamp(max=self.block_len)
+        return self.plan[rows].gather(1, j[:, None]).squeeze(1)
 
     def forward(self, model, rows: torch.Tensor) -> torch.Tensor:
-        """One model call on the given rows; returns float logits of the generated region."""
+        """One model call on the given rows; returns float logits of the generated region (as the
+        model computed them: the mask token is not yet suppressed, see ``StepView.logits``)."""
         out = model(self.x[rows], self.attn[rows])
         logits = getattr(out, "logits", out)
         if self.cfg.shift_logits:  # Dream: row i-1 predicts position i (the prompt is never empty)
@@ -87,10 +99,16 @@ class DecodeState:
             logits = logits[:, self.P : self.P + self.G]
         if logits.dtype not in (torch.float32, torch.float64):
             logits = logits.float()
-        if self.cfg.suppress_mask and self.cfg.mask_id < logits.shape[-1]:
-            logits = logits.clone()
-            logits[..., self.cfg.mask_id] = NEG_INF
+        # The mask token is suppressed lazily by StepView: no full-vocabulary copy per step here.
         return logits
+
+    def scratch(self, shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
+        """A reusable work buffer of ``shape`` (avoids one large allocation per step)."""
+        buf = self._scratch
+        if buf is None or buf.dtype != dtype or buf.device != self.x.device or buf.shape[1:] != shape[1:] \
+                or buf.shape[0] < shape[0]:
+            buf = self._scratch = torch.empty(shape, dtype=dtype, device=self.x.device)
+        return buf[: shape[0]]
 
     def result(self) -> "DecodeResult":
         nfe = self.nfe.clamp(min=1).to(torch.float64)
@@ -123,22 +141,19 @@ class DecodeResult:
     """LongTensor [B]: tokens re-masked by revising strategies."""
 
 
-@dataclass
 class StepView:
-    """What a strategy sees at one step, for the ``b`` rows that take part in it."""
+    """What a strategy sees at one step, for the ``b`` rows that take part in it.
 
-    state: DecodeState
-    rows: torch.Tensor
-    logits: torch.Tensor
-    candidates: torch.Tensor
-    n_commit: torch.Tensor
-    step_in_block: torch.Tensor
-    block_start: torch.Tensor
-    block_end: torch.Tensor
-    x_hat: torch.Tensor = field(init=False)
-    confidence: torch.Tensor = field(init=False)
+    ``logits`` (mask token at -inf when ``suppress_mask``) and ``probs`` are computed on first
+    use: greedy confidence-based strategies never pay for a full-vocabulary copy or softmax.
+    """
 
-    def __post_init__(self):
+    def __init__(self, state, rows, logits, candidates, n_commit, step_in_block, block_start, block_end):
+        self.state, self.rows = state, rows
+        self.raw_logits = logits
+        """Logits of the generated region as the model returned them (not to be modified)."""
+        self.candidates, self.n_commit, self.step_in_block = candidates, n_commit, step_in_block
+        self.block_start, self.block_end = block_start, block_end
         from .scores import propose
 
         self.x_hat, self.confidence = propose(self)
@@ -148,8 +163,22 @@ class StepView:
         return self.state.cfg
 
     @property
+    def suppressing(self) -> bool:
+        """True when the mask token's logit must be treated as -inf."""
+        return self.cfg.suppress_mask and self.cfg.mask_id < self.raw_logits.shape[-1]
+
+    @property
     def generators(self) -> list[torch.Generator]:
         return [self.state.generators[r] for r in self.rows.tolist()]
+
+    @cached_property
+    def logits(self) -> torch.Tensor:
+        """Float logits [b, G, V] with the mask token's logit at -inf (a copy when suppressing)."""
+        if not self.suppressing:
+            return self.raw_logits
+        logits = self.raw_logits.clone()
+        logits[..., self.cfg.mask_id] = NEG_INF
+        return logits
 
     @cached_property
     def probs(self) -> torch.Tensor:

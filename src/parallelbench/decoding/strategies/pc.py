@@ -1,0 +1,110 @@
+"""PC-Sampler: position-aware, calibrated top-k, DECODING.md 4.10 (arXiv 2508.13021)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import torch
+
+from ...errors import ConfigError
+from .. import scores
+from .base import Strategy, strategy
+
+_VARIANTS = ("confidence", "random")
+_POSITIONS = ("exponential", "linear")
+
+
+def background_table(spec, vocab: int, device=None) -> torch.Tensor:
+    """A unigram background frequency table f_bg of length ``vocab`` (float64, sums to 1).
+
+    ``spec`` gives counts or frequencies per token id: a tensor/list of length ``vocab``, a dict
+    ``{token_id: value}`` (JSON string keys accepted) or a path to a JSON file holding either.
+    Values are normalised to sum to 1; tokens with no (or zero) entry get the smallest positive
+    frequency, which for raw counts is the paper's 1/total. ``None`` = uniform 1/vocab.
+    """
+    if spec is None:
+        return torch.full((vocab,), 1.0 / vocab, dtype=torch.float64, device=device)
+    if isinstance(spec, (str, Path)):
+        try:
+            spec = json.loads(Path(spec).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"pc: cannot read background table {str(spec)!r}: {exc}") from None
+    if isinstance(spec, dict):
+        table = torch.zeros(vocab, dtype=torch.float64)
+        for key, value in spec.items():
+            try:
+                tid = int(key)
+            except (TypeError, ValueError):
+                raise ConfigError(f"pc: background key {key!r} is not a token id") from None
+            if not 0 <= tid < vocab:
+                raise ConfigError(f"pc: background token id {tid} is outside the vocabulary (size {vocab})")
+            table[tid] = float(value)
+    else:
+        table = torch.as_tensor(spec, dtype=torch.float64).flatten().cpu()
+        if table.numel() != vocab:
+            raise ConfigError(f"pc: background has {table.numel()} entries but the vocabulary has {vocab}")
+    if not torch.isfinite(table).all() or (table < 0).any() or table.sum() <= 0:
+        raise ConfigError("pc: background values must be finite, >= 0 and not all zero")
+    table = table / table.sum()
+    table = torch.where(table > 0, table, table[table > 0].min())
+    return table.to(device)
+
+
+@strategy("pc", aliases=("pc_sampler", "pc-sampler", "pc_sampler_confidence"))
+class PCSampler(Strategy):
+    """Commit the top n_j candidates (LLaDA-uniform schedule) by a calibrated, position-weighted
+    score: ``w_i * min(-u_i * log(f_bg(x_i) + 1e-9), alpha)``, with u_i the confidence (or a fresh
+    U(0,1) for ``variant='random'``) and ``w_i = exp(-lam * (i - block_start))``.
+
+    ``position='linear'`` is the paper's linear variant:
+    ``(1-lam) * minmax(C) + lam * (B - offset) / B``. Without a ``background`` table f_bg is
+    uniform (no corpus can ship here): the calibration then only rescales u by log(V) and caps it.
+    """
+
+    fixed_count = True
+    params = {"lam": 0.25, "alpha": 10.0, "variant": "confidence", "position": "exponential",
+              "background": None, "lambda": None}
+    source = (
+        "PC-Sampler 2508.13021; f_bg defaults to uniform (documented) unless a table is passed; "
+        "'lambda' is accepted as a synonym of 'lam'"
+    )
+
+    def check(self):
+        if self.p["lambda"] is not None:
+            self.p["lam"] = self.p["lambda"]
+        for name in ("lam", "alpha"):
+            v = self.p[name]
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
+                raise ConfigError(f"pc: {name} must be a finite number >= 0, got {v!r}")
+        if self.p["variant"] not in _VARIANTS:
+            raise ConfigError(f"pc: variant must be one of {', '.join(_VARIANTS)}, got {self.p['variant']!r}")
+        if self.p["position"] not in _POSITIONS:
+            raise ConfigError(f"pc: position must be one of {', '.join(_POSITIONS)}, got {self.p['position']!r}")
+        self._table: torch.Tensor | None = None
+
+    def setup(self, state):
+        self._table = None  # built lazily: the vocabulary size is known at the first step
+
+    def score(self, view) -> torch.Tensor:
+        V = view.logits.shape[-1]
+        if self._table is None or self._table.numel() != V:
+            self._table = background_table(self.p["background"], V, view.logits.device)
+        if self.p["variant"] == "random":
+            u = scores.row_uniform(view, (view.logits.shape[1],))
+        else:
+            u = view.confidence.to(torch.float64)
+        calibrated = (-u * torch.log(self._table[view.x_hat] + 1e-9)).clamp(max=float(self.p["alpha"]))
+        offset = torch.arange(view.logits.shape[1], device=u.device)[None, :] - view.block_start[:, None]
+        lam = float(self.p["lam"])
+        if self.p["position"] == "exponential":
+            return torch.exp(-lam * offset.to(torch.float64)) * calibrated
+        B = float(view.state.block_len)
+        c = calibrated.masked_fill(~view.candidates, float("nan"))
+        lo = torch.nan_to_num(c, nan=float("inf")).min(1, keepdim=True).values
+        hi = torch.nan_to_num(c, nan=float("-inf")).max(1, keepdim=True).values
+        norm = torch.where(hi > lo, (calibrated - lo) / (hi - lo), torch.zeros_like(calibrated))
+        return (1 - lam) * norm + lam * (B - offset.to(torch.float64)) / B
+
+    def select(self, view):
+        return scores.top_n(view, self.score(view), view.n_commit)

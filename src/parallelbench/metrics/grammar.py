@@ -1,0 +1,282 @@
+"""Pluggable grammar checkers for the text metrics (SPEC 5.2 ``grammar_check``).
+
+``check(text)`` strips the text; empty text is ungrammatical; otherwise the text is grammatical iff
+the backend reports zero issues. Backends:
+
+* ``languagetool`` -- the paper's metric: LanguageTool (en-US) through ``language_tool_python``
+  (a local Java server, optional dependency) or any LanguageTool HTTP server (``url=`` or env
+  ``LANGUAGETOOL_URL``), spoken to directly over its ``/v2/check`` API.
+* ``harper`` -- Harper (``harper-py``), offline and in-process, American English. A *different*
+  metric: results record it as such.
+* ``auto`` -- LanguageTool when reachable, else Harper, decided once when the checker is built.
+
+``get_grammar_checker`` returns one shared checker per (name, url) in a process, so a run never
+mixes backends and the per-text cache is shared by all tasks.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import logging
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+from parallelbench.errors import ConfigError, ParallelBenchError
+from parallelbench.metrics.base import as_text
+
+__all__ = ["GrammarChecker", "HarperChecker", "LanguageToolChecker", "GrammarCheckError",
+           "get_grammar_checker", "GRAMMAR_BACKENDS"]
+
+log = logging.getLogger(__name__)
+
+GRAMMAR_BACKENDS = ("auto", "languagetool", "harper")
+LANGUAGE = "en-US"
+# Server settings from the reference (they change speed and suggestions, not which issues exist).
+LT_CONFIG = {"maxCheckThreads": 1, "maxSpellingSuggestions": 1}
+CACHE_SIZE = 1 << 16
+
+
+class GrammarCheckError(ParallelBenchError):
+    """The grammar backend itself failed (not the text): the run must stop rather than score 0."""
+
+
+class GrammarChecker:
+    """Base class: subclasses set ``name`` and implement ``_issues(text) -> int``.
+
+    Attributes:
+        name: backend and version, e.g. ``"harper-0.2.0"`` or ``"languagetool-6.6"``; every text
+            metric result records it as ``grammar_backend``.
+    """
+
+    name: str = "grammar"
+
+    def __init__(self, cache_size: int = CACHE_SIZE) -> None:
+        # The same outputs recur across strategies and runs, so results are cached per text.
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._grammatical)
+
+    def check(self, text: str) -> bool:
+        """True iff the stripped text is non-empty and the backend reports zero issues."""
+        text = as_text(text).strip()
+        if not text:
+            return False
+        return self._cached(text)
+
+    def __reduce__(self):
+        # Rebuilt fresh (empty cache, new connection) when sent to another process, e.g. Ray.
+        return (type(self), self._init_args())
+
+    def _init_args(self) -> tuple:
+        return ()
+
+    def _grammatical(self, text: str) -> bool:
+        return self._issues(text) == 0
+
+    def _issues(self, text: str) -> int:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+# --- Harper -------------------------------------------------------------------------------------
+
+_HARPER_LOCK = threading.Lock()
+_HARPER_LINTER = None
+
+
+def _harper_linter():
+    """One Linter per process: building it loads the dictionary (about a second)."""
+    global _HARPER_LINTER
+    if _HARPER_LINTER is None:
+        import harper
+
+        _HARPER_LINTER = harper.Linter(harper.Dialect.AMERICAN)
+    return _HARPER_LINTER
+
+
+# Harper's cost grows super-linearly with text length and quadratically (in memory too: a single
+# 200,000-letter word makes it abort the whole process) with the length of one word. No English
+# word is longer than ~45 letters, and no 64-token output comes near 10,000 characters, so such
+# texts are counted as having issues without being linted (documented in docs/metrics.md).
+HARPER_MAX_CHARS = 10_000
+HARPER_MAX_WORD = 64
+_LONG_WORD = re.compile(r"[\w'\u2019]{%d,}" % (HARPER_MAX_WORD + 1))
+
+
+def _harper_would_choke(text: str) -> bool:
+    if len(text) > HARPER_MAX_CHARS:
+        return True
+    # Pure digit runs are cheap and never flagged, so only runs holding a non-digit count.
+    return any(not m.group().isdigit() for m in _LONG_WORD.finditer(text))
+
+
+class HarperChecker(GrammarChecker):
+    """Harper with its default rules, American English, text linted as plain text.
+
+    Texts over ``HARPER_MAX_CHARS`` characters, or with a word-like run of more than
+    ``HARPER_MAX_WORD`` characters, count as having one issue without being linted.
+    """
+
+    def __init__(self, cache_size: int = CACHE_SIZE) -> None:
+        super().__init__(cache_size)
+        try:
+            version = importlib.metadata.version("harper-py")
+        except importlib.metadata.PackageNotFoundError:
+            raise ConfigError("grammar backend 'harper' needs the harper-py package "
+                              "(pip install harper-py)") from None
+        self.name = f"harper-{version}"
+
+    def _issues(self, text: str) -> int:
+        if _harper_would_choke(text):
+            return 1
+        # A Linter is not thread-safe: calls are serialised.
+        with _HARPER_LOCK:
+            return len(_harper_linter().lint(text, language="plaintext"))
+
+
+# --- LanguageTool -------------------------------------------------------------------------------
+
+def _redact(url: str) -> str:
+    """The URL without credentials, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "<invalid url>"
+
+
+class LanguageToolChecker(GrammarChecker):
+    """LanguageTool, en-US: a server at ``url`` over HTTP, or a local ``language_tool_python`` one.
+
+    Raises ``ConfigError`` when neither is available (package missing, server unreachable).
+    """
+
+    def __init__(self, url: str | None = None, timeout: float = 30.0,
+                 cache_size: int = CACHE_SIZE) -> None:
+        super().__init__(cache_size)
+        self._tool = None
+        self._client = None
+        self._url, self._timeout = url, timeout
+        if url:
+            self._start_http(url, timeout)
+        else:
+            self._start_local()
+
+    def _init_args(self) -> tuple:
+        return (self._url, self._timeout)
+
+    def _start_http(self, url: str, timeout: float) -> None:
+        import httpx
+
+        base = url.rstrip("/")
+        if not base.endswith("/v2"):
+            base += "/v2"
+        self._endpoint = base + "/check"
+        self._shown = _redact(url)
+        self._client = httpx.Client(timeout=timeout)
+        data = self._post("Hello world.")
+        if "refused" in data:
+            raise ConfigError(f"LanguageTool server {self._shown} refused a check "
+                              f"(HTTP {data['refused']}); is the URL right?")
+        version = (data.get("software") or {}).get("version") or "unknown"
+        self.name = f"languagetool-{version}"
+
+    def _post(self, text: str) -> dict:
+        import httpx
+
+        try:
+            resp = self._client.post(self._endpoint, data={"text": text, "language": LANGUAGE})
+        except httpx.HTTPError as exc:
+            raise GrammarCheckError(f"LanguageTool server {self._shown} unreachable "
+                                    f"({type(exc).__name__})") from None
+        if 400 <= resp.status_code < 500:
+            # The server refuses this text (e.g. too long): it cannot count as grammatical.
+            return {"matches": [None], "refused": resp.status_code}
+        if resp.status_code != 200:
+            raise GrammarCheckError(f"LanguageTool server {self._shown} answered HTTP "
+                                    f"{resp.status_code}")
+        try:
+            return resp.json()
+        except ValueError:
+            raise GrammarCheckError(f"LanguageTool server {self._shown} sent no JSON") from None
+
+    def _start_local(self) -> None:
+        try:
+            import language_tool_python
+        except ImportError:
+            raise ConfigError(
+                "grammar backend 'languagetool' needs language-tool-python (pip install "
+                "'parallelbench[languagetool]', plus Java 17+) or a LanguageTool server given "
+                "with url=... or the LANGUAGETOOL_URL environment variable") from None
+        try:
+            self._tool = language_tool_python.LanguageTool(LANGUAGE, config=dict(LT_CONFIG))
+        except Exception as exc:
+            raise ConfigError(f"could not start a local LanguageTool ({type(exc).__name__}: "
+                              f"{str(exc)[:200]})") from None
+        version = (getattr(self._tool, "language_tool_download_version", None)
+                   or getattr(language_tool_python, "__version__", None) or "unknown")
+        self.name = f"languagetool-{version}"
+
+    def _issues(self, text: str) -> int:
+        if self._tool is not None:
+            try:
+                return len(self._tool.check(text))
+            except Exception as exc:
+                raise GrammarCheckError(f"LanguageTool failed ({type(exc).__name__})") from None
+        return len(self._post(text).get("matches") or [])
+
+
+def _local_languagetool_present() -> bool:
+    """Whether ``language_tool_python`` could start without downloading LanguageTool."""
+    try:
+        importlib.metadata.version("language-tool-python")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    if shutil.which("java") is None:
+        return False
+    if os.environ.get("LTP_JAR_DIR_PATH"):
+        return True
+    home = Path(os.environ.get("LTP_PATH") or Path.home() / ".cache" / "language_tool_python")
+    return home.is_dir() and any(p.name.startswith("LanguageTool") for p in home.iterdir())
+
+
+@functools.lru_cache(maxsize=None)
+def _shared_checker(name: str, url: str | None) -> GrammarChecker:
+    if name == "harper":
+        return HarperChecker()
+    if name == "languagetool":
+        return LanguageToolChecker(url=url)
+    # auto: LanguageTool if it answers now, otherwise Harper -- fixed for the checker's lifetime.
+    if url or _local_languagetool_present():
+        try:
+            return LanguageToolChecker(url=url)
+        except ParallelBenchError as exc:
+            log.warning("LanguageTool unavailable (%s); grammar uses Harper instead", exc)
+    return HarperChecker()
+
+
+def get_grammar_checker(name: str = "auto", url: str | None = None) -> GrammarChecker:
+    """The grammar checker for ``name`` (``auto``, ``languagetool`` or ``harper``).
+
+    ``url`` (or env ``LANGUAGETOOL_URL``) points at a LanguageTool server. One checker is shared
+    per (name, url) within a process. Raises ``ConfigError`` for an unknown name or an
+    unavailable explicit backend.
+    """
+    key = (name or "auto").strip().lower()
+    if key == "lt":
+        key = "languagetool"
+    if key not in GRAMMAR_BACKENDS:
+        raise ConfigError(f"unknown grammar backend {name!r}; known: {', '.join(GRAMMAR_BACKENDS)}")
+    url = url or os.environ.get("LANGUAGETOOL_URL") or None
+    return _shared_checker(key, url if key != "harper" else None)
+
+
+get_grammar_checker.cache_clear = _shared_checker.cache_clear  # type: ignore[attr-defined]

@@ -1,0 +1,192 @@
+"""``hf-dllm:<hub id or local path>`` - open masked-diffusion LLMs through ``transformers``.
+
+LLaDA 8B Instruct / 1.5 / MoE, Dream 7B Instruct, DiffuCoder and other masked-diffusion
+checkpoints. The family (mask id, logit shift, EOS/pad, calling convention) is detected from the
+config (``families.py``); decoding goes through ``parallelbench.decoding.decode``. Prompts are
+rendered with the chat template, left-padded and batched; the output text is the decode of all
+generated ids with special tokens skipped, not cut at EOS (SPEC 11.7).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from ..errors import ConfigError
+from .base import Generation, GenerationRequest, modelapi
+from .families import Family, detect_family
+from .settings import check_options
+from .hf_common import (Stopwatch, encode_left_padded, group_requests, load_config,
+                        load_tokenizer, load_weights, pick_device_dtype, render_prompts)
+
+# Facts about the model that a request's decoding settings may not change.
+_MODEL_FACTS = ("mask_id", "eos_id", "pad_id", "shift_logits")
+POSTPROCESS = ("pb_skip_special", "truncate_at_first_eos")
+
+
+class DllmAdapter:
+    """Wrap a HF masked-diffusion model as the sampler's callable
+    ``f(input_ids, attention_mask) -> logits [B, L, V]`` (float, mask logit = -inf)."""
+
+    def __init__(self, model: Any, family: Family):
+        import inspect
+
+        self.model, self.family = model, family
+        try:
+            self._takes_positions = "position_ids" in inspect.signature(model.forward).parameters
+        except (TypeError, ValueError):
+            self._takes_positions = False
+
+    def __call__(self, input_ids: Any, attention_mask: Any = None) -> Any:
+        import torch
+
+        device = next(self.model.parameters()).device
+        x = input_ids.to(device)
+        attn = attention_mask.to(device) if attention_mask is not None else None
+        padded = attn is not None and bool((attn == 0).any())
+        name = self.family.name
+        if name == "dream":
+            # The Dream reference's convention: a 4-D boolean mask and explicit positions when
+            # padded, the string "full" otherwise.
+            if padded:
+                positions = (attn.long().cumsum(-1) - 1).masked_fill(attn == 0, 1)
+                mask4d = attn.bool()[:, None, :, None] & attn.bool()[:, None, None, :]
+                out = self.model(x, mask4d, positions)
+            else:
+                out = self.model(x, "full", None)
+        elif name == "llada":
+            out = self.model(input_ids=x, attention_mask=attn) if padded else self.model(input_ids=x)
+        else:
+            kwargs: dict[str, Any] = {"input_ids": x}
+            if attn is not None:
+                kwargs["attention_mask"] = attn
+                if padded and self._takes_positions:  # positions restart at the first real token
+                    kwargs["position_ids"] = (attn.long().cumsum(-1) - 1).clamp(min=0)
+            out = self.model(**kwargs)
+        logits = getattr(out, "logits", out)
+        if logits.dtype not in (torch.float32, torch.float64):
+            logits = logits.float()
+        # The mask token must never be predicted (DECODING.md 1); done here as well as in the
+        # sampler so the adapter is safe to use on its own.
+        logits[..., self.family.mask_id] = float("-inf")
+        return logits
+
+
+class HFDiffusionLM:
+    """Masked-diffusion LLM backend (see the module docstring)."""
+
+    def __init__(self, target: str, *, trust_remote_code: bool = False, device: str | None = None,
+                 dtype: str | None = None, device_map: Any = None, batch_size: int = 8,
+                 chat_template: bool | str = True, decoding: dict[str, Any] | None = None,
+                 postprocess: str = "pb_skip_special", family: str | None = None,
+                 mask_id: int | None = None, eos_id: int | None = None,
+                 pad_id: int | None = None, shift_logits: bool | None = None):
+        from transformers import AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM
+
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        if postprocess not in POSTPROCESS:
+            raise ConfigError(f"postprocess must be one of {POSTPROCESS}, got {postprocess!r}")
+        self.name, self.target = f"hf-dllm:{target}", target
+        self.batch_size, self.chat_template, self.postprocess = batch_size, chat_template, postprocess
+        self.default_decoding = dict(decoding or {})
+        self.device, self.dtype = pick_device_dtype(device, dtype)
+        config = load_config(target, trust_remote_code)
+        self.tokenizer = load_tokenizer(target, trust_remote_code)
+        self.family = detect_family(config, self.tokenizer, family=family, mask_id=mask_id,
+                                    eos_id=eos_id, pad_id=pad_id, shift_logits=shift_logits)
+        auto_map = getattr(config, "auto_map", None) or {}
+        archs = " ".join(getattr(config, "architectures", None) or [])
+        if "AutoModelForMaskedLM" in auto_map or ("ForMaskedLM" in archs and not auto_map):
+            auto_class = AutoModelForMaskedLM
+        elif "AutoModel" in auto_map:  # LLaDA and Dream register their LM as AutoModel
+            auto_class = AutoModel
+        elif "ForCausalLM" in archs or "AutoModelForCausalLM" in auto_map:
+            auto_class = AutoModelForCausalLM
+        else:
+            auto_class = AutoModelForMaskedLM
+        self.model = load_weights(auto_class, target, trust_remote_code=trust_remote_code,
+                                  dtype=self.dtype, device=self.device, device_map=device_map)
+        self.adapter = DllmAdapter(self.model, self.family)
+        special = set(getattr(self.tokenizer, "all_special_ids", []) or [])
+        self._special = special | {self.family.mask_id, *self.family.stop_ids} | (
+            {self.family.pad_id} if self.family.pad_id is not None else set())
+
+    def info(self) -> dict[str, Any]:
+        import torch
+        import transformers
+
+        return {"backend": "hf-dllm", "model": self.target, **self.family.to_dict(),
+                "dtype": str(self.dtype).replace("torch.", ""), "device": self.device,
+                "batch_size": self.batch_size, "postprocess": self.postprocess,
+                "transformers": transformers.__version__, "torch": torch.__version__}
+
+    def decode_config(self, request: GenerationRequest, seeds: list[int]) -> dict[str, Any]:
+        """The ``DecodeConfig`` fields used for ``request`` (family defaults < backend defaults <
+        the request's own settings < facts about the model)."""
+        cfg = {**self.family.decoding, "temperature": request.temperature,
+               **self.default_decoding, **(request.decoding or {})}
+        cfg.update(gen_length=request.max_tokens, seed=seeds, mask_id=self.family.mask_id,
+                   eos_id=self.family.eos_id, pad_id=self.family.pad_id,
+                   shift_logits=self.family.shift_logits)
+        return cfg
+
+    def _canvas(self, requests: Sequence[GenerationRequest]) -> Any:
+        """Infilling: the answer skeleton with ``[MASK]`` -> the mask token, right-padded to
+        ``max_tokens`` with the pad id (SPEC 7.2)."""
+        import torch
+
+        mask_text = self.tokenizer.convert_ids_to_tokens(self.family.mask_id)
+        rows = []
+        for r in requests:
+            ids = self.tokenizer(r.infill.replace("[MASK]", mask_text),
+                                 add_special_tokens=False)["input_ids"]
+            if len(ids) > r.max_tokens:
+                raise ConfigError(f"infill skeleton is {len(ids)} tokens, longer than "
+                                  f"max_tokens={r.max_tokens}")
+            rows.append(ids + [self.family.pad_id] * (r.max_tokens - len(ids)))
+        return torch.tensor(rows, dtype=torch.long)
+
+    def _text(self, ids: list[int]) -> str:
+        if self.postprocess == "truncate_at_first_eos":
+            stops = [i for i, t in enumerate(ids) if t in self.family.stop_ids]
+            ids = ids[:stops[0]] if stops else ids
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
+        from ..decoding import decode
+
+        results: list[Generation | None] = [None] * len(requests)
+
+        def settings(r: GenerationRequest) -> str:
+            return json.dumps([r.max_tokens, r.temperature, r.decoding, r.infill is None],
+                              sort_keys=True, default=str)
+
+        for idx in group_requests(requests, self.batch_size, settings):
+            chunk = [requests[i] for i in idx]
+            prompts = render_prompts(self.tokenizer, [r.messages for r in chunk], self.chat_template)
+            pad = self.family.pad_id if self.family.pad_id is not None else self.family.mask_id
+            ids, attn = encode_left_padded(self.tokenizer, prompts, pad,
+                                           templated=self.chat_template is not False)
+            cfg = self.decode_config(chunk[0], [r.seed for r in chunk])
+            canvas = self._canvas(chunk) if chunk[0].infill is not None else None
+            with Stopwatch() as watch:
+                out = decode(self.adapter, ids.to(self.device), attn.to(self.device), cfg,
+                             canvas=canvas.to(self.device) if canvas is not None else None)
+            for row, i in enumerate(idx):
+                tokens = out.tokens[row].tolist()
+                results[i] = Generation(
+                    text=self._text(tokens), token_ids=tokens,
+                    output_tokens=sum(t not in self._special for t in tokens),
+                    nfe=int(out.nfe[row]), tokens_per_step=float(out.tokens_per_step[row]),
+                    order=out.order[row].tolist(), wall_time=watch.seconds / len(idx),
+                    latency=watch.seconds,
+                    extra={"non_pad_tokens": sum(t != self.family.pad_id for t in tokens),
+                           "batch_size": len(idx), "prompt_tokens": int(attn[row].sum())},
+                )
+        return results  # type: ignore[return-value]
+
+
+@modelapi("hf-dllm")
+def _make_hf_dllm(target: str = "", **options: Any) -> HFDiffusionLM:
+    check_options("hf-dllm", options, HFDiffusionLM.__init__)
+    return HFDiffusionLM(target, **options)

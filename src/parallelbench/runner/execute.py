@@ -1,0 +1,152 @@
+"""Run a sweep into a results store, in-process (``local``) or over Ray workers (``ray``)."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..errors import ConfigError, ParallelBenchError
+from ..models.base import get_model, model_prefixes
+from .expand import TaskSource, Unit, expand_units
+from .manifest import backends_from_records, build_manifest
+from .records import run_batch, sample_key
+from .spec import SweepSpec
+from .store import ResultsStore
+from .summary import export, summary_frame
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass
+class RunOutcome:
+    """What a call to ``run_sweep`` did."""
+
+    path: Path
+    units: int
+    samples: int
+    skipped: int
+    written: int
+    failed: int
+    repaired_bytes: int
+    summary: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+
+def pending_work(units: list[Unit], source: TaskSource, store: ResultsStore) -> list[tuple[Unit, list[Any]]]:
+    """For each unit, the samples that have no record yet (in index order)."""
+    work = []
+    for unit in units:
+        task = source.load(unit.task)
+        todo = [s for s in (task[i] for i in range(unit.num_samples)) if not store.has(sample_key(unit, s))]
+        if todo:
+            work.append((unit, todo))
+    return work
+
+
+def _batches(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _model_info(model: Any) -> dict[str, Any] | None:
+    try:
+        return dict(model.info())
+    except Exception as exc:  # noqa: BLE001 - info is best effort
+        return {"error": f"info() failed: {type(exc).__name__}"}
+
+
+def _check_model_spec(spec: SweepSpec) -> None:
+    prefix = spec.model.partition(":")[0]
+    if prefix not in model_prefixes():
+        raise ConfigError(f"unknown model backend {prefix!r} in {spec.model!r}; known: {', '.join(model_prefixes())}")
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_address: str | None = None,
+              num_gpus: float | None = None, fail_fast: bool = False, progress: bool = True,
+              source: TaskSource | None = None, wandb: bool = False, wandb_project: str = "parallelbench",
+              model: Any = None) -> RunOutcome:
+    """Run every unit of ``spec`` that is not in the store at ``out`` yet.
+
+    Everything is validated before the first sample runs (tasks, strategies, parameters, grids,
+    model backend, executor, optional dependencies). A failing sample is recorded in
+    ``errors.jsonl`` and the run goes on, unless ``fail_fast``.
+    """
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    _check_model_spec(spec)
+    source = source or TaskSource(spec)
+    units = expand_units(spec, source)
+    if wandb:
+        from .wandb_log import require_wandb
+        require_wandb()
+    if executor == "ray":
+        from .ray_exec import _ray
+        _ray()
+    store = ResultsStore(out).open(write=True)
+    try:
+        work = pending_work(units, source, store)
+        total = sum(u.num_samples for u in units)
+        todo = sum(len(s) for _, s in work)
+        if executor == "local":
+            model = model if model is not None else (get_model(spec.model, **spec.model_options) if work else None)
+            info = _model_info(model) if model is not None else None
+        else:
+            info = None
+        store.write_manifest(build_manifest(store.read_manifest(), spec, units, executor, info))
+        written_before = store.num_records
+        failed = 0
+        if executor == "local":
+            failed = _run_local(spec, model, source, work, store, fail_fast, progress)
+        else:
+            from .ray_exec import run_ray
+            failed = run_ray(spec, work, store, address=ray_address, num_gpus=num_gpus,
+                             fail_fast=fail_fast, progress=progress)
+        records = store.records()
+        manifest = store.read_manifest()
+        manifest["backends"] = backends_from_records(records)
+        store.write_manifest(manifest)
+        export(records, store.path)
+        table = summary_frame(records, store.errors())
+        if wandb:
+            from .wandb_log import log_summary
+            log_summary(spec, table, project=wandb_project)
+        return RunOutcome(store.path, len(units), total, total - todo, store.num_records - written_before,
+                          failed, store.repaired_bytes, table)
+    finally:
+        store.close()
+
+
+def _run_local(spec, model, source, work, store, fail_fast, progress) -> int:
+    failed = 0
+    disable = not progress
+    unit_bar = tqdm(total=len(work), desc="units", unit="unit", disable=disable, file=sys.stderr, position=0)
+    sample_bar = tqdm(total=sum(len(s) for _, s in work), desc="samples", unit="sample",
+                      disable=disable, file=sys.stderr, position=1)
+    try:
+        for unit, samples in work:
+            task = source.load(unit.task)
+            unit_bar.set_postfix_str(f"{unit.task} {unit.strategy} {unit.label}", refresh=False)
+            for batch in _batches(samples, spec.batch_size):
+                records, errors = run_batch(model, task, unit, batch, spec.model, spec.seed, fail_fast)
+                store.add(records)
+                store.add_errors(errors)
+                failed += len(errors)
+                sample_bar.update(len(batch))
+            unit_bar.update(1)
+    finally:
+        sample_bar.close()
+        unit_bar.close()
+    return failed
+
+
+def describe_units(units: list[Unit]) -> str:
+    """The ``--dry-run`` listing: one line per unit and the totals."""
+    lines = [f"{u.task:<40} {u.strategy:<22} {u.label:<24} M={u.max_tokens:<4} n={u.num_samples}" for u in units]
+    samples = sum(u.num_samples for u in units)
+    lines.append(f"{len(units)} units, {samples} samples")
+    return "\n".join(lines)
+
+
+__all__ = ["RunOutcome", "run_sweep", "pending_work", "describe_units"]

@@ -1,0 +1,181 @@
+"""Sweep specifications: what a run covers, from command-line flags or a YAML file.
+
+A sweep names one model, task globs and, per strategy, a *grid* of decoding parameters. Grids
+stay compact: a value list may use the keywords ``pow2`` (1, 2, 4, ... up to the task's
+generation length M) and ``all`` (k = M, i.e. one step; block_length = one block over the whole
+generation), so the paper's sweeps (SPEC 7.4) are a few lines instead of thousands of entries.
+Grids are expanded per task by ``parallelbench.runner.expand``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+
+# Grid keys that map onto DecodeConfig fields; any other key is a strategy parameter.
+GRID_FIELDS = ("k", "steps", "block_length", "threshold", "factor", "temperature")
+KEYWORDS = ("pow2", "all")
+_TOP_KEYS = {
+    "model", "model_options", "tasks", "strategies", "temperature", "limit", "data_dir",
+    "task_options", "max_tokens", "seed", "batch_size", "name",
+}
+
+
+@dataclass
+class StrategyGrid:
+    """One strategy (or several sharing a grid) and its parameter value lists."""
+
+    strategies: list[str]
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strategy": list(self.strategies), **{k: list(v) for k, v in self.grid.items()}}
+
+
+@dataclass
+class SweepSpec:
+    """Everything that determines a run's results (the manifest stores ``to_dict()``).
+
+    Attributes:
+        model: model spec for ``parallelbench.models.get_model`` (e.g. ``ideal``, ``mock:reference``).
+        model_options: keyword options passed to ``get_model``.
+        tasks: task names or shell-style globs (``waiting_line/*``).
+        strategies: strategy grids.
+        temperature: default sampling temperature (0 = greedy).
+        limit: evaluate only the first N samples of each task.
+        data_dir: official-layout task directory (``load_task(data_dir=...)``).
+        task_options: extra ``load_task`` keywords (``n``, ``num_samples``, ``seed``).
+        max_tokens: generation length override (default: each task's ``max_tokens``).
+        seed: base seed; each sample's seed is derived from it, the task and the sample index.
+        batch_size: samples per ``generate`` call.
+    """
+
+    model: str
+    tasks: list[str]
+    strategies: list[StrategyGrid]
+    model_options: dict[str, Any] = field(default_factory=dict)
+    temperature: float = 0.0
+    limit: int | None = None
+    data_dir: str | None = None
+    task_options: dict[str, Any] = field(default_factory=dict)
+    max_tokens: int | None = None
+    seed: int = 42
+    batch_size: int = 8
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["strategies"] = [g.to_dict() for g in self.strategies]
+        return d
+
+
+def _as_list(value: Any, what: str) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        out = list(value)
+    elif isinstance(value, str) and "," in value:
+        out = [v.strip() for v in value.split(",") if v.strip()]
+    else:
+        out = [value]
+    if not out:
+        raise ConfigError(f"{what} is an empty list")
+    return [_coerce(v) for v in out]
+
+
+def _coerce(v: Any) -> Any:
+    """'2' -> 2, '0.5' -> 0.5, 'none' -> None; keywords and other strings unchanged."""
+    if not isinstance(v, str):
+        return v
+    s = v.strip()
+    if s.lower() in ("none", "null"):
+        return None
+    if s.lower() in KEYWORDS:
+        return s.lower()
+    for cast in (int, float):
+        try:
+            return cast(s)
+        except ValueError:
+            pass
+    if s.lower() in ("true", "false"):
+        return s.lower() == "true"
+    return s
+
+
+def parse_grid(entry: dict[str, Any], where: str) -> StrategyGrid:
+    """Read one ``strategies:`` entry (``{strategy: ..., k: [...], ...}``)."""
+    if not isinstance(entry, dict) or "strategy" not in entry:
+        raise ConfigError(f"{where}: each strategies entry needs a 'strategy' key, got {entry!r}")
+    raw = entry["strategy"]
+    raw = raw if isinstance(raw, (list, tuple)) else [s.strip() for s in str(raw).split(",")]
+    names = [str(s) for s in raw if str(s)]  # names are not coerced ('none' stays a name)
+    if not names:
+        raise ConfigError(f"{where}.strategy is empty")
+    grid = {str(k): _as_list(v, f"{where}.{k}") for k, v in entry.items() if k != "strategy"}
+    if "k" in grid and "steps" in grid:
+        raise ConfigError(f"{where}: give k or steps, not both")
+    return StrategyGrid(names, grid)
+
+
+def _int_or_none(value: Any, what: str, minimum: int = 1) -> int | None:
+    if value is None:
+        return None
+    try:
+        out = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what} must be an integer, got {value!r}") from None
+    if out < minimum:
+        raise ConfigError(f"{what} must be >= {minimum}, got {out}")
+    return out
+
+
+def spec_from_dict(data: dict[str, Any], where: str = "config") -> SweepSpec:
+    """Build and check a SweepSpec from a plain mapping (a parsed YAML file)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping at the top level")
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_TOP_KEYS))}")
+    for key in ("model", "tasks", "strategies"):
+        if not data.get(key):
+            raise ConfigError(f"{where}: missing '{key}'")
+    entries = data["strategies"]
+    if isinstance(entries, dict):
+        entries = [entries]
+    grids = [parse_grid(e, f"{where}.strategies[{i}]") for i, e in enumerate(entries)]
+    try:
+        temperature = float(data.get("temperature", 0.0))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: temperature must be a number") from None
+    for key in ("model_options", "task_options"):
+        if not isinstance(data.get(key) or {}, dict):
+            raise ConfigError(f"{where}: {key} must be a mapping")
+    return SweepSpec(
+        model=str(data["model"]),
+        tasks=[str(t) for t in _as_list(data["tasks"], f"{where}.tasks")],
+        strategies=grids,
+        model_options=dict(data.get("model_options") or {}),
+        temperature=temperature,
+        limit=_int_or_none(data.get("limit"), f"{where}.limit"),
+        data_dir=str(data["data_dir"]) if data.get("data_dir") else None,
+        task_options=dict(data.get("task_options") or {}),
+        max_tokens=_int_or_none(data.get("max_tokens"), f"{where}.max_tokens"),
+        seed=_int_or_none(data.get("seed", 42), f"{where}.seed", minimum=0) or 0,
+        batch_size=_int_or_none(data.get("batch_size", 8), f"{where}.batch_size") or 8,
+        name=data.get("name"),
+    )
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read a sweep YAML file (see docs/runs.md for the format)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"sweep config {str(p)!r} does not exist")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"sweep config {str(p)!r} is not valid YAML: {exc}") from None
+    return spec_from_dict(data, where=p.name)

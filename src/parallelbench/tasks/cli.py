@@ -1,0 +1,142 @@
+"""Sub-commands ``tasks``, ``show``, ``score`` and ``generate`` (wired in ``parallelbench.cli``)."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError
+from .generate import generate_from_config
+from .loader import list_tasks, load_task
+from .task import aggregate
+
+SORT_NOTE = ("note: the official sort labels are ordered by the whole 'First Last' string "
+             "(effectively by first name), not by last name as the prompt asks; official files "
+             "are scored against their own labels (see docs/tasks.md)")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register the task commands on the top-level sub-parser."""
+    p = sub.add_parser("tasks", help="list the benchmark tasks")
+    p.add_argument("--json", action="store_true", help="one JSON object per task")
+    p.add_argument("--data-dir", help="list the task files under this folder instead")
+    p.set_defaults(func=_cmd_tasks)
+
+    p = sub.add_parser("show", help="print a sample's messages and reference answer")
+    p.add_argument("task")
+    p.add_argument("--index", type=int, default=0)
+    p.add_argument("--data-dir")
+    p.add_argument("--n", type=int, help="list length (built-in generators)")
+    p.add_argument("--seed", type=int, help="base seed of the built-in generators")
+    p.add_argument("--source", choices=["builtin", "hf"],
+                   help="text tasks: built-in smoke set (default) or Hugging Face (online)")
+    p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("score", help="score a predictions file against a task")
+    p.add_argument("--task", required=True)
+    p.add_argument("--data-dir")
+    p.add_argument("--n", type=int)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--source", choices=["builtin", "hf"])
+    p.add_argument("--predictions", required=True,
+                   help='JSONL, one {"index": I, "prediction": "..."} per line')
+    p.add_argument("--output", help="write per-sample scores here (JSONL)")
+    p.add_argument("--grammar", choices=["auto", "harper", "languagetool"], default=None,
+                   help="grammar backend of the text metrics")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("generate", help="write custom list tasks in the official layout")
+    p.add_argument("config", help="generate config (YAML), see configs/tasks/")
+    p.add_argument("--out", required=True, help="output folder (use it as --data-dir)")
+    p.set_defaults(func=_cmd_generate)
+
+
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    infos = list_tasks(args.data_dir)
+    if args.json:
+        for info in infos:
+            print(json.dumps(info.to_dict()))
+        return 0
+    print(f"{'task':45} {'category':13} {'metric':27} {'samples':>7}  lengths")
+    for info in infos:
+        lengths = ",".join(map(str, info.lengths)) if info.lengths else "-"
+        print(f"{info.name:45} {info.category:13} {info.metric:27} {info.num_samples:>7}  "
+              f"{lengths}")
+    return 0
+
+
+def _load(args: argparse.Namespace, name: str):
+    return load_task(name, data_dir=args.data_dir, n=args.n, seed=args.seed,
+                     source=args.source)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    task = _load(args, args.task)
+    sample = task[args.index]
+    print(f"# {task.name} [{args.index}/{len(task)}]  source={task.source}  metric={task.metric}"
+          f"  max_tokens={task.max_tokens}")
+    if task.warning:
+        print(f"# warning: {task.warning}")
+    for message in sample.messages:
+        print(f"--- {message['role']}")
+        print(message["content"])
+    print("--- reference answer")
+    try:
+        print(sample.reference)
+    except KeyError:
+        print("(no single reference answer)")
+    if not isinstance(sample.label, str):
+        print("--- label")
+        print(json.dumps(sample.label, ensure_ascii=False))
+    if task.op == "sort" and task.source == "official" and "sort" not in task.config:
+        print(f"# {SORT_NOTE}")
+    return 0
+
+
+def read_predictions(path: str | Path, size: int) -> dict[int, str]:
+    """``{index: prediction}`` from a JSONL file, with file:line errors."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"predictions file not found: {file}")
+    found: dict[int, str] = {}
+    for lineno, line in enumerate(file.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row: Any = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{file}:{lineno}: malformed JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or "index" not in row or "prediction" not in row:
+            raise DataError(f'{file}:{lineno}: expected {{"index": I, "prediction": "..."}}')
+        index, prediction = row["index"], row["prediction"]
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
+            raise DataError(f"{file}:{lineno}: index {index!r} out of range 0..{size - 1}")
+        if prediction is not None and not isinstance(prediction, str):
+            raise DataError(f"{file}:{lineno}: prediction must be a string")
+        if index in found:
+            raise DataError(f"{file}:{lineno}: duplicate index {index}")
+        found[index] = prediction or ""
+    if not found:
+        raise DataError(f"{file}: no predictions")
+    return found
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    task = _load(args, args.task)
+    predictions = read_predictions(args.predictions, len(task))
+    rows = task.score_all(dict(sorted(predictions.items())), grammar=args.grammar)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            for index, scores in rows:
+                handle.write(json.dumps({"index": index, **scores}, ensure_ascii=False) + "\n")
+    result = {"task": task.name, "source": task.source, "num_scored": len(rows),
+              **aggregate([d for _, d in rows])}
+    print(json.dumps(result))
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    for path in generate_from_config(args.config, args.out):
+        print(path)
+    return 0

@@ -1,0 +1,167 @@
+"""``parallelbench generate``: custom list tasks written in the reference layout.
+
+A YAML file names the operations, the item source, the lengths, samples per length, shots and
+seed; the result is ``<out>/<group>/<task>.jsonl`` plus ``task_config.yaml``, which
+``--data-dir <out>`` then loads like the official files. Example (``configs/tasks/``)::
+
+    group: custom              # output folder
+    seed: 42                   # base seed; each task's seed = sha256(stem) + base (SPEC 4.1.3)
+    items: letters             # letters | names | path to a word file (one item per line)
+    min_length: 3
+    max_length: 20
+    samples_per_length: 10
+    shots: 1
+    tasks:
+      - {name: copy, op: copy}
+      - {name: reverse, op: reverse}
+
+Every top-level key is a default that a task entry may override; a task may also give
+``lengths: [4, 8, 16]`` (non-contiguous lengths are generated one length at a time), a custom
+``prompt`` and ``sort: plain | last_name``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+from . import prompts
+from .lists import (LETTERS, builtin_name_parts, by_last_name, derive_seed,
+                    generate_list_records, name_pool)
+from .official import METRIC_BY_OP, write_task_files
+from .render import LIST_OPS
+
+_TASK_KEYS = {"name", "op", "items", "min_length", "max_length", "lengths", "samples_per_length",
+              "shots", "seed", "prompt", "sort"}
+_BAD_CHARS = set('"\\,[]{}\n\r')
+
+
+def read_items(path: Path) -> list[str]:
+    """A user word file: one item per line, ``#`` comments; items must survive L(xs) parsing."""
+    if not path.is_file():
+        raise ConfigError(f"word file not found: {path}")
+    items: list[str] = []
+    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        item = line.strip()
+        if not item or item.startswith("#"):
+            continue
+        if _BAD_CHARS & set(item):
+            raise ConfigError(f"{path}:{lineno}: item {item!r} contains one of \" \\ , [ ] {{ }}")
+        if item in items:
+            raise ConfigError(f"{path}:{lineno}: duplicate item {item!r}")
+        items.append(item)
+    if len(items) < 2:
+        raise ConfigError(f"{path}: needs at least 2 items")
+    return items
+
+
+def _pool(spec: Any, base_dir: Path) -> tuple[list[str], str]:
+    if spec == "letters":
+        return list(LETTERS), "list_ops"
+    if spec == "names":
+        return name_pool(*builtin_name_parts()), "waiting_line"
+    if isinstance(spec, str) and spec:
+        path = Path(spec).expanduser()
+        return read_items(path if path.is_absolute() else base_dir / path), "list_ops"
+    raise ConfigError(f"items must be 'letters', 'names' or a word file path, got {spec!r}")
+
+
+def _lengths(entry: dict[str, Any]) -> list[int]:
+    if entry.get("lengths") is not None:
+        lengths = entry["lengths"]
+        if not isinstance(lengths, list) or not lengths or \
+                not all(isinstance(n, int) and not isinstance(n, bool) for n in lengths):
+            raise ConfigError(f"lengths must be a list of integers, got {lengths!r}")
+        return sorted(set(lengths))
+    lo, hi = entry.get("min_length"), entry.get("max_length")
+    if not isinstance(lo, int) or not isinstance(hi, int) or lo > hi:
+        raise ConfigError(f"give min_length <= max_length (integers) or lengths, got {lo!r}, "
+                          f"{hi!r}")
+    return list(range(lo, hi + 1))
+
+
+def _check_prompt(template: str, op: str) -> None:
+    fields = {"context": '["a", "b"]', "word": "w", "index": 0}
+    try:
+        template.format(**fields)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"prompt for {op} does not format with context/word/index: {exc}") \
+            from None
+    if "{context}" not in template:
+        raise ConfigError(f"prompt for {op} must contain {{context}}")
+
+
+def build_task(entry: dict[str, Any], group: str, base_dir: Path) -> tuple[str, list, dict]:
+    """Records and task_config entry of one task of a generate config."""
+    unknown = set(entry) - _TASK_KEYS - {"group", "tasks"}
+    if unknown:
+        raise ConfigError(f"unknown key(s) in generate config: {', '.join(sorted(unknown))}")
+    op = entry.get("op")
+    if op not in LIST_OPS:
+        raise ConfigError(f"op must be one of {', '.join(LIST_OPS)}, got {op!r}")
+    stem = str(entry.get("name") or op)
+    pool, category = _pool(entry.get("items", "letters"), base_dir)
+    lengths = _lengths(entry)
+    per = entry.get("samples_per_length", 10)
+    shots = entry.get("shots", 1)
+    if not isinstance(per, int) or per < 1 or not isinstance(shots, int) or shots < 0:
+        raise ConfigError("samples_per_length must be >= 1 and shots >= 0 (integers)")
+    table = prompts.WAITING_LINE_PROMPTS if category == "waiting_line" else prompts.LIST_OP_PROMPTS
+    template = entry.get("prompt") or table[op]
+    _check_prompt(template, op)
+    sort = entry.get("sort", "last_name" if category == "waiting_line" else "plain")
+    if sort not in ("plain", "last_name"):
+        raise ConfigError(f"sort must be 'plain' or 'last_name', got {sort!r}")
+    base = entry.get("seed", 42)
+    if not isinstance(base, int):
+        raise ConfigError(f"seed must be an integer, got {base!r}")
+    seed = derive_seed(stem, base)
+    kw = dict(seed=seed, shots=shots, distinct_names=category == "waiting_line",
+              sort_key=by_last_name if sort == "last_name" else sorted)
+    if lengths == list(range(lengths[0], lengths[-1] + 1)):
+        records = generate_list_records(op, pool, min_length=lengths[0], max_length=lengths[-1],
+                                        num_samples=per * len(lengths),
+                                        samples_per_length=per, **kw)
+    else:
+        records = [r for n in lengths for r in generate_list_records(
+            op, pool, min_length=n, max_length=n, num_samples=per, samples_per_length=per, **kw)]
+    kind = op.split("_")[0]
+    config = {"name": f"{group}/{stem}", "type": kind, "op": op, "category": category,
+              "metric": METRIC_BY_OP[op], "prompt": template, "seed": seed,
+              "min_length": lengths[0], "max_length": lengths[-1], "lengths": lengths,
+              "num_samples": len(records), "samples_per_length": per,
+              "icl_example_count": shots, "words": str(entry.get("items", "letters")),
+              "sort": sort}
+    if kind in ("insert", "remove", "replace"):
+        config["random_index"] = op.endswith("_random")
+    return f"{group}/{stem}", records, config
+
+
+def generate_from_config(config_path: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write every task of a generate config; returns the written ``.jsonl`` paths."""
+    path = Path(config_path)
+    if not path.is_file():
+        raise ConfigError(f"generate config not found: {path}")
+    try:
+        config = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("tasks"), list) \
+            or not config["tasks"]:
+        raise ConfigError(f"{path}: expected a mapping with a non-empty 'tasks' list")
+    group = str(config.get("group") or "custom")
+    if "/" in group or group.startswith((".", "_")):
+        raise ConfigError(f"{path}: group must be a plain folder name, got {group!r}")
+    defaults = {k: v for k, v in config.items() if k not in ("tasks", "group")}
+    written = []
+    for i, task in enumerate(config["tasks"]):
+        if not isinstance(task, dict):
+            raise ConfigError(f"{path}: tasks[{i}] must be a mapping")
+        try:
+            name, records, entry = build_task({**defaults, **task}, group, path.parent)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: tasks[{i}]: {exc}") from None
+        written.append(write_task_files(out_dir, name, records, entry))
+    return written
