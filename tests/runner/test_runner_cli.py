@@ -35,6 +35,28 @@ def test_flags_build_grids():
     assert grids["confidence-factor"] == {"factor": [1.0], "block_length": [4, "all"]}
 
 
+def test_model_options_and_trust_remote_code():
+    spec = spec_from_args(_args("--model", "fake-runner", "--tasks", "fake/*", "--strategy", "random",
+                                "--model-option", "dtype=bfloat16", "--model-option", "batch_size=4",
+                                "--trust-remote-code"))
+    assert spec.model_options == {"dtype": "bfloat16", "batch_size": 4, "trust_remote_code": True}
+    # Remote code is never trusted implicitly.
+    plain = spec_from_args(_args("--model", "fake-runner", "--tasks", "fake/*", "--strategy", "random"))
+    assert "trust_remote_code" not in plain.model_options
+
+
+def test_hf_model_needing_remote_code_names_the_flag(tmp_path, capsys):
+    import json
+    folder = tmp_path / "custom"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({
+        "model_type": "totally-custom-dllm", "auto_map": {"AutoConfig": "configuration_x.XConfig"}}))
+    code = main(["run", "--model", f"hf-dllm:{folder}", "--tasks", "fake/*", "--strategy", "random",
+                 "--k", "1", "--out", str(tmp_path / "o"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--trust-remote-code" in err and "Traceback" not in err
+
+
 def test_dry_run_lists_units(capsys, tmp_path):
     code = main(["run", "--model", "fake-runner", "--tasks", "fake/*", "--strategy", "random,l2r",
                  "--k", "1,2,4", "--block-length", "pow2", "--limit", "3", "--dry-run"])

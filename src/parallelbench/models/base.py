@@ -135,7 +135,14 @@ def get_model(spec: str, **options: Any) -> ModelAPI:
         raise ConfigError(
             f"unknown model backend {prefix!r} in {spec!r}; known: {', '.join(model_prefixes())}"
         )
-    return _FACTORIES[prefix](target, **options)
+    try:
+        return _FACTORIES[prefix](target, **options)
+    except TypeError as exc:
+        # A misspelt option must read as a config error, not as a traceback from a constructor.
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        bad = str(exc).split("argument", 1)[1].strip()
+        raise ConfigError(f"model backend {prefix!r} does not accept the option {bad}") from None
 
 
 def stable_hash(obj: Any) -> str:

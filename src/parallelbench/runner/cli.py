@@ -18,6 +18,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                      "and 'all' = M (one step / one block), M being each task's generation length.")
     run.add_argument("--config", help="sweep YAML (flags given here override its top-level values)")
     run.add_argument("--model", help="model spec, e.g. ideal, mock:reference, hf-dllm:GSAI-ML/LLaDA-1.5")
+    run.add_argument("--trust-remote-code", action="store_true",
+                     help="allow Hugging Face models that ship their own modelling code (off unless given)")
+    run.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                     help="backend option passed to the model, repeatable (e.g. dtype=bfloat16, device=cuda)")
     run.add_argument("--tasks", help="task names or globs, comma-separated (e.g. 'waiting_line/*')")
     run.add_argument("--strategy", help="strategies, comma-separated (e.g. random,confidence-threshold)")
     for flag, what in (("--k", "tokens per step"), ("--steps", "total steps"), ("--block-length", "block lengths"),
@@ -87,6 +91,22 @@ def _grids_from_flags(args: argparse.Namespace) -> list[StrategyGrid]:
     return grids
 
 
+def _model_options(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` strings to a dict; values parsed as YAML scalars (``8`` -> 8, ``true`` -> True)."""
+    import yaml
+
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--model-option expects KEY=VALUE, got {pair!r}")
+        try:
+            options[key.strip()] = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError:
+            options[key.strip()] = value
+    return options
+
+
 def spec_from_args(args: argparse.Namespace) -> SweepSpec:
     """A SweepSpec from --config and/or the flags (flags win)."""
     if args.config:
@@ -98,6 +118,9 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
         spec = SweepSpec(model=args.model, tasks=[], strategies=[])
     if args.model:
         spec.model = args.model
+    spec.model_options = {**spec.model_options, **_model_options(args.model_option)}
+    if args.trust_remote_code:
+        spec.model_options["trust_remote_code"] = True
     if args.tasks:
         spec.tasks = [str(t) for t in _as_list(args.tasks, "--tasks")]
     if args.strategy:
