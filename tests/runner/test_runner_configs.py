@@ -34,3 +34,18 @@ def test_every_config_expands(name):
     if name.startswith("dllm_vs_llm"):
         assert {u.max_tokens for u in units if u.task.startswith("waiting_line_n15/")} == \
             ({1024} if name.endswith("_ar.yaml") else {128})
+
+
+def test_spread_sampling_covers_every_list_length():
+    from parallelbench.errors import ConfigError
+    from parallelbench.runner.spec import spec_from_dict
+
+    base = {"model": "ideal", "tasks": ["waiting_line/copy"], "limit": 8,
+            "strategies": [{"strategy": "random", "k": [1]}]}
+    first = expand_units(spec_from_dict(base))[0]
+    spread = expand_units(spec_from_dict({**base, "sampling": "spread"}))[0]
+    assert first.sample_indices() == list(range(8))
+    assert spread.sample_indices() == [0, 12, 25, 37, 50, 62, 75, 87]  # 100 samples, n = 3..6 by 25s
+    assert first.key == spread.key  # records are shared: which samples run does not change a result
+    with pytest.raises(ConfigError, match="sampling"):
+        spec_from_dict({**base, "sampling": "middle"})

@@ -81,4 +81,4 @@ def test_demo_runs_and_reports(tmp_path, capsys):
     assert set(overall.index.get_level_values(0)) == {"random", "l2r", "confidence-topk", "confidence-threshold"}
     assert (overall.xs("k=1", level="label")["accuracy"] == 100.0).all()
     assert result["report"].is_file() and (tmp_path / "report" / "tradeoff.png").is_file()
-    assert overall["tasks"].max() == 12  # 10 waiting-line ops + latin square + sudoku
+    assert overall["tasks"].max() == 16  # 10 waiting-line ops + 4 list ops + latin square + sudoku

@@ -28,7 +28,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        ("--threshold", "confidence thresholds"), ("--factor", "Fast-dLLM factors")):
         run.add_argument(flag, type=_csv, help=f"{what}, comma-separated")
     run.add_argument("--temperature", type=float)
-    run.add_argument("--limit", type=int, help="first N samples of each task")
+    run.add_argument("--limit", type=int, help="N samples of each task (see --sampling)")
+    run.add_argument("--sampling", choices=("first", "spread"),
+                     help="with --limit: the first N samples (default) or N spread evenly over the task")
     run.add_argument("--data-dir", help="official-layout task directory")
     run.add_argument("--max-tokens", type=int, help="generation length (default: each task's)")
     run.add_argument("--seed", type=int)
@@ -56,7 +58,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     demo = sub.add_parser("demo", help="ideal model, main strategies, k in {1,2,4,all}: table + report (< 2 min)")
     demo.add_argument("--out", default="demo-out", help="output directory (default ./demo-out)")
-    demo.add_argument("--limit", type=int, help="samples per task (default 12)")
+    demo.add_argument("--limit", type=int, help="samples per task, spread over list lengths (default 16)")
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=cmd_demo)
 
@@ -127,7 +129,7 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
         spec.strategies = _grids_from_flags(args)
     elif any(getattr(args, k) is not None for k in ("k", "steps", "block_length", "threshold", "factor")):
         raise ConfigError("grid flags (--k, --steps, --block-length, --threshold, --factor) need --strategy")
-    for attr in ("temperature", "limit", "data_dir", "max_tokens", "seed", "batch_size"):
+    for attr in ("temperature", "limit", "data_dir", "max_tokens", "seed", "batch_size", "sampling"):
         value = getattr(args, attr)
         if value is not None:
             setattr(spec, attr, value)

@@ -3,7 +3,7 @@
 It runs the main strategies (random, l2r, confidence-topk at k in {1, 2, 4, all};
 confidence-threshold at three thresholds) through the real pipeline (task rendering, the
 sampler, the task metrics, the results store), prints accuracy and tokens per step, and writes
-a report. No download, no GPU; about a minute on 2 cores. Re-running reuses the stored records.
+a report. No download, no GPU; under a minute on 2 cores. Re-running reuses the stored records.
 """
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ import pandas as pd
 from .execute import run_sweep
 from .spec import spec_from_dict
 
-DEMO_LIMIT = 12
+DEMO_LIMIT = 16
 DEMO_CONFIG: dict[str, Any] = {
     "name": "demo",
     "model": "ideal",
-    "tasks": ["waiting_line/*", "puzzle/*"],
+    "tasks": ["waiting_line/*", "list_ops/*", "puzzle/*"],
     "limit": DEMO_LIMIT,
+    "sampling": "spread",  # every list length (3..6) is represented, not only the first ones
     "seed": 42,
     "batch_size": 64,
     "strategies": [

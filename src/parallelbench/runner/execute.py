@@ -40,7 +40,7 @@ def pending_work(units: list[Unit], source: TaskSource, store: ResultsStore) -> 
     work = []
     for unit in units:
         task = source.load(unit.task)
-        todo = [s for s in (task[i] for i in range(unit.num_samples)) if not store.has(sample_key(unit, s))]
+        todo = [s for s in (task[i] for i in unit.sample_indices()) if not store.has(sample_key(unit, s))]
         if todo:
             work.append((unit, todo))
     return work

@@ -31,6 +31,15 @@ class Unit:
     temperature: float
     num_samples: int
     key: str = ""
+    task_size: int = 0
+    sampling: str = "first"
+
+    def sample_indices(self) -> list[int]:
+        """Which samples of the task the unit evaluates: the first N, or N spread evenly over the
+        task (``sampling: spread``), so a small run still covers every list length."""
+        if self.sampling == "spread" and self.task_size > self.num_samples:
+            return [i * self.task_size // self.num_samples for i in range(self.num_samples)]
+        return list(range(self.num_samples))
 
     @property
     def label(self) -> str:
@@ -42,7 +51,7 @@ class Unit:
             "key": self.key, "task": self.task, "strategy": self.strategy,
             "setting": self.setting, "label": self.label, "decoding": self.decoding,
             "max_tokens": self.max_tokens, "temperature": self.temperature,
-            "num_samples": self.num_samples,
+            "num_samples": self.num_samples, "sampling": self.sampling,
         }
 
 
@@ -185,14 +194,14 @@ def expand_units(spec: SweepSpec, source: TaskSource | None = None) -> list[Unit
             raise ConfigError(f"task {task_name!r} has no samples")
         for gi, grid in enumerate(spec.strategies):
             for name in grid.strategies:
-                units.extend(_units_for(spec, grid.grid, name, task_name, M, n, gi))
+                units.extend(_units_for(spec, grid.grid, name, task_name, M, n, gi, len(task)))
     keys = [u.key for u in units]
     if len(set(keys)) != len(keys):
         raise ConfigError("the sweep lists the same configuration twice; remove the duplicate grid entry")
     return units
 
 
-def _units_for(spec, grid, name, task_name, M, n, gi) -> list[Unit]:
+def _units_for(spec, grid, name, task_name, M, n, gi, size) -> list[Unit]:
     where = f"strategies[{gi}] ({name}) on task {task_name!r}"
     if name == NO_STRATEGY:
         if set(grid) - {"temperature"}:
@@ -224,7 +233,8 @@ def _units_for(spec, grid, name, task_name, M, n, gi) -> list[Unit]:
                 check_decoding(decoding, M)
             except ParallelBenchError as exc:
                 raise ConfigError(f"{where}, setting {setting_label(combo)}: {exc}") from None
-        unit = Unit(task_name, canonical, decoding, _setting(combo, grid, M), M, temperature, n)
+        unit = Unit(task_name, canonical, decoding, _setting(combo, grid, M), M, temperature, n,
+                    task_size=size, sampling=spec.sampling)
         unit.key = stable_hash({
             "model": spec.model, "model_options": spec.model_options, "task": task_name,
             "task_options": spec.task_options, "max_tokens": M, "decoding": decoding,

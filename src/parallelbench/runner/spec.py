@@ -22,8 +22,9 @@ GRID_FIELDS = ("k", "steps", "block_length", "threshold", "factor", "temperature
 KEYWORDS = ("pow2", "all")
 _TOP_KEYS = {
     "model", "model_options", "tasks", "strategies", "temperature", "limit", "data_dir",
-    "task_options", "max_tokens", "seed", "batch_size", "name",
+    "task_options", "max_tokens", "seed", "batch_size", "name", "sampling",
 }
+SAMPLINGS = ("first", "spread")
 
 
 @dataclass
@@ -47,7 +48,9 @@ class SweepSpec:
         tasks: task names or shell-style globs (``waiting_line/*``).
         strategies: strategy grids.
         temperature: default sampling temperature (0 = greedy).
-        limit: evaluate only the first N samples of each task.
+        limit: evaluate only N samples of each task (which ones: ``sampling``).
+        sampling: ``first`` (the first N, as the paper's subsets) or ``spread`` (N evenly spaced
+            samples, which covers every list length of a task sorted by length).
         data_dir: official-layout task directory (``load_task(data_dir=...)``).
         task_options: extra ``load_task`` keywords (``n``, ``num_samples``, ``seed``).
         max_tokens: generation length override (default: each task's ``max_tokens``).
@@ -67,6 +70,11 @@ class SweepSpec:
     seed: int = 42
     batch_size: int = 8
     name: str | None = None
+    sampling: str = "first"
+
+    def __post_init__(self) -> None:
+        if self.sampling not in SAMPLINGS:
+            raise ConfigError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {self.sampling!r}")
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -166,6 +174,7 @@ def spec_from_dict(data: dict[str, Any], where: str = "config") -> SweepSpec:
         seed=_int_or_none(data.get("seed", 42), f"{where}.seed", minimum=0) or 0,
         batch_size=_int_or_none(data.get("batch_size", 8), f"{where}.batch_size") or 8,
         name=data.get("name"),
+        sampling=str(data.get("sampling", "first")),
     )
 
 
