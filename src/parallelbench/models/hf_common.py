@@ -33,35 +33,33 @@ def _remote_code_error(target: str, exc: Exception) -> ParallelBenchError | None
     return None
 
 
+def _from_pretrained(what: str, loader: Any, target: str, trust_remote_code: bool) -> Any:
+    """``loader.from_pretrained`` with the loading failures turned into one-line errors."""
+    try:
+        return loader.from_pretrained(target, trust_remote_code=bool(trust_remote_code))
+    except (OSError, ValueError, KeyError) as exc:
+        err = _remote_code_error(target, exc)
+        if err:
+            raise err from None
+        raise ParallelBenchError(f"cannot load the {what} of model {target!r}: "
+                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                                 ) from None
+
+
 def load_config(target: str, trust_remote_code: bool = False) -> Any:
     """``AutoConfig`` for a hub id or local path, with user-facing errors."""
     from transformers import AutoConfig
 
     if not target:
         raise ConfigError("no model given: use <backend>:<hub id or local path>")
-    try:
-        return AutoConfig.from_pretrained(target, trust_remote_code=bool(trust_remote_code))
-    except (OSError, ValueError, KeyError) as exc:
-        err = _remote_code_error(target, exc)
-        if err:
-            raise err from None
-        raise ParallelBenchError(f"cannot load the config of model {target!r}: "
-                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                                 ) from None
+    return _from_pretrained("config", AutoConfig, target, trust_remote_code)
 
 
 def load_tokenizer(target: str, trust_remote_code: bool = False) -> Any:
+    """``AutoTokenizer`` with left padding (prompts are right-aligned for batched decoding)."""
     from transformers import AutoTokenizer
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(target, trust_remote_code=bool(trust_remote_code))
-    except (OSError, ValueError, KeyError) as exc:
-        err = _remote_code_error(target, exc)
-        if err:
-            raise err from None
-        raise ParallelBenchError(f"cannot load the tokenizer of model {target!r}: "
-                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                                 ) from None
+    tokenizer = _from_pretrained("tokenizer", AutoTokenizer, target, trust_remote_code)
     tokenizer.padding_side = "left"
     return tokenizer
 
