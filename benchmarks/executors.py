@@ -16,10 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from parallelbench.runner import load_spec, run_sweep
-from parallelbench.runner.store import ResultsStore
-
-TIMING_FIELDS = ("wall_time", "latency", "finished_at")
+from parallelbench.runner import TIMING_FIELDS, ResultsStore, load_spec, run_sweep
 
 
 def _records(path: Path) -> dict[str, dict]:
