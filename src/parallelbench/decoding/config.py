@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -76,16 +77,17 @@ class DecodeConfig:
         return cls(**base, params=params)
 
     def to_dict(self) -> dict[str, Any]:
+        """All fields as plain JSON types (tensor parameters become lists): what the runner hashes."""
         d = dataclasses.asdict(self)
-        if not isinstance(self.seed, int):
-            d["seed"] = list(self.seed)
+        d["seed"] = int(self.seed) if isinstance(self.seed, numbers.Integral) else _jsonable(self.seed)
+        d["params"] = {k: _jsonable(v) for k, v in self.params.items()}
         return d
 
     def row_seeds(self, batch: int) -> list[int]:
         """One seed per row: the given list, or ``seed`` for every row (so a sample decodes the
         same alone or in a batch when the caller passes per-sample seeds)."""
-        if isinstance(self.seed, int):
-            return [self.seed] * batch
+        if isinstance(self.seed, numbers.Integral):
+            return [int(self.seed)] * batch
         seeds = list(self.seed)
         if len(seeds) != batch:
             raise ConfigError(f"seed has {len(seeds)} entries but the batch has {batch} rows")
@@ -106,6 +108,14 @@ class DecodeConfig:
 
     def validate(self, gen_length: int, fixed_count: bool) -> None:
         """Raise ConfigError for an impossible combination (before any forward pass)."""
+        for name in ("gen_length", "steps", "k", "block_length", "mask_id", "eos_id", "pad_id"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool)):
+                raise ConfigError(f"{name} must be an integer, got {value!r}")
+        seeds = [self.seed] if isinstance(self.seed, numbers.Integral) else self.seed
+        if not isinstance(seeds, (list, tuple)) or not all(
+                isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds):
+            raise ConfigError(f"seed must be an integer or a list of integers, got {self.seed!r}")
         if gen_length < 1:
             raise ConfigError(f"gen_length must be >= 1, got {gen_length}")
         if self.mask_id is None:
@@ -132,7 +142,8 @@ class DecodeConfig:
             raise ConfigError(f"threshold must be in (0, 1], got {self.threshold}")
         if self.factor is not None and self.factor <= 0:
             raise ConfigError(f"factor must be > 0, got {self.factor}")
-        if self.temperature < 0 or not math.isfinite(self.temperature):
+        if not isinstance(self.temperature, (int, float)) or self.temperature < 0 \
+                or not math.isfinite(self.temperature):
             raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
         if self.tie_break not in ("position", "random"):
             raise ConfigError(f"tie_break must be 'position' or 'random', got {self.tie_break!r}")
@@ -140,3 +151,14 @@ class DecodeConfig:
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
         if self.schedule not in ("llada", "dream"):
             raise ConfigError(f"schedule must be 'llada' or 'dream', got {self.schedule!r}")
+
+
+def _jsonable(value: Any) -> Any:
+    """Tensors and tuples as lists, so a config with e.g. a PC-Sampler table can be hashed."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value

@@ -18,10 +18,7 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
     """
     cfg = DecodeConfig.build(config, **overrides)
     cls = get_strategy(cfg.strategy)
-    if input_ids.dim() != 2:
-        raise ConfigError(f"input_ids must be [batch, length], got shape {tuple(input_ids.shape)}")
-    if canvas is not None and (canvas.dim() != 2 or canvas.shape[0] != input_ids.shape[0]):
-        raise ConfigError("canvas must be [batch, gen_length] with one row per prompt")
+    _check_inputs(input_ids, attention_mask, canvas, cfg)
     G = canvas.shape[1] if canvas is not None else cfg.gen_length
     cfg.validate(G, cls.fixed_count)
     strat = cls(cfg)
@@ -78,3 +75,23 @@ def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor) -> StepV
     # Past the planned steps (only after re-masking) a fixed-count strategy finishes the block.
     n_commit = torch.where(n_commit < 0, candidates.sum(1), n_commit)
     return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end)
+
+
+def _check_inputs(input_ids, attention_mask, canvas, cfg: DecodeConfig) -> None:
+    """Shape and type errors as one-line ConfigErrors, before any forward pass."""
+    if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2 or input_ids.is_floating_point():
+        raise ConfigError(f"input_ids must be an integer tensor [batch, length], got {_describe(input_ids)}")
+    if attention_mask is not None and (not isinstance(attention_mask, torch.Tensor)
+                                       or attention_mask.shape != input_ids.shape):
+        raise ConfigError(f"attention_mask must match input_ids {tuple(input_ids.shape)}, "
+                          f"got {_describe(attention_mask)}")
+    if canvas is not None and (not isinstance(canvas, torch.Tensor) or canvas.dim() != 2
+                               or canvas.shape[0] != input_ids.shape[0] or canvas.is_floating_point()):
+        raise ConfigError(f"canvas must be an integer tensor [batch={input_ids.shape[0]}, gen_length], "
+                          f"got {_describe(canvas)}")
+    if cfg.shift_logits and input_ids.shape[1] == 0:
+        raise ConfigError("shift_logits needs a non-empty prompt (position i is read from row i-1)")
+
+
+def _describe(x) -> str:
+    return f"shape {tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__

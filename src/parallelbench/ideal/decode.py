@@ -71,7 +71,8 @@ def decode_problems(problems: Sequence[Problem], config: dict[str, Any],
         raise ValueError("decode_problems needs problems of one length; group them first")
     G = lengths.pop()
     temperature = float(config.get("temperature", 0.0) or 0.0)
-    model = IdealModel(problems, seeds=[s + 7919 for s in seeds], break_ties=temperature == 0)
+    model = IdealModel(problems, seeds=[s + 7919 for s in seeds], break_ties=temperature == 0,
+                       strict=bool(config.get("strict", False)))
     res = decode(
         model, model.prompt_ids(), None, dict(config), gen_length=G, mask_id=model.mask_id,
         seed=[int(s) for s in seeds], tie_break="random",

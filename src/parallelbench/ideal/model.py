@@ -1,17 +1,26 @@
 """The ideal dLLM as an ordinary decoding model for ``parallelbench.decoding.decode``.
 
 Vocabulary (shared by a batch): id 0 = mask, id 1 = "sink" (never a valid item; it pads rows
-shorter than the batch and absorbs the tie-breaking mass, see below), id 2 + v = the row's item
-``v``. The prompt is one token, ``VOCAB + row``, naming the row's problem, so the model does not
-depend on which rows the sampler forwards together.
+shorter than the batch), id 2 + v = the row's item ``v``. The prompt is one token,
+``VOCAB + row``, naming the row's problem, so the model does not depend on which rows the sampler
+forwards together.
 
-Greedy decoding of the paper's *unbiased* model breaks ties uniformly at random. The sampler's
-argmax keeps the lowest id among equal probabilities, so at temperature 0 the model realises the
-tie-break itself: for a position whose most likely value is shared by several items it picks one
-of them with the row's seeded generator and lowers the others by a relative 1e-10 (the removed
-mass goes to the sink). The chosen item keeps its exact marginal, so confidences are the exact
-marginals up to float rounding; equal positions stay exactly equal and the sampler's
-``tie_break='random'`` orders them at random.
+The paper's *unbiased* model breaks ties at random through tiny zero-mean logit noise. Exact
+float marginals alone do not achieve that: the sampler's argmax keeps the lowest id among equal
+probabilities, and its confidence ``1 / sum_v exp(l_v - l_max)`` of two positions with the same
+marginals can differ in the last bit (summation order), which would break position ties by
+rounding and push a confidence that equals a threshold just below it. So the model perturbs its
+log-marginals by far less than any real probability gap (relative 1e-10 .. 2e-9):
+
+* greedy (temperature 0): among equally likely items one is chosen with the row's seeded
+  generator and the others are lowered by a relative 1e-10; the chosen item's logit is then
+  raised by a random ``log1p(beta)``, ``beta`` in [1e-9, 2e-9]. Confidences are the exact
+  marginals raised by a random ~1e-9 relative amount: equal positions are ordered uniformly at
+  random, and ``c >= gamma`` holds exactly when the true marginal is >= gamma (with the strict
+  rule ``c > gamma`` the nudge goes down instead).
+* sampling (temperature > 0): every item logit gets independent noise in [-1e-9, 1e-9], which
+  orders equal positions at random; a sampled confidence exactly equal to gamma passes with
+  probability 1/2 (the exact walk in ``theory.enumerate`` uses the same rule).
 """
 from __future__ import annotations
 
@@ -25,24 +34,30 @@ from .problems import Problem, batch_marginals
 MASK_ID = 0
 SINK_ID = 1
 OFFSET = 2
-TIE_EPS = 1e-10
+TIE_EPS = 1e-10   # relative lowering of the items that lose a greedy tie
+BOOST = 1e-9      # relative raise of the greedy item (random in [BOOST, 2 BOOST])
+NOISE = 1e-9      # half-width of the zero-mean logit noise when sampling
 
 
 class IdealModel:
     """Exact conditional marginals for a batch of problems (``model(input_ids, attn)``)."""
 
     def __init__(self, problems: Sequence[Problem], seeds: Sequence[int] | None = None,
-                 break_ties: bool = True):
-        """``break_ties``: realise greedy token ties at random (use at temperature 0 only).
-        ``seeds``: one per problem, for the tie-breaking draws."""
+                 break_ties: bool = True, strict: bool = False):
+        """``break_ties``: greedy mode (temperature 0: random token ties, nudged confidence);
+        ``False`` = sampling mode (zero-mean noise). ``seeds``: one per problem. ``strict``: the
+        threshold rule is c > gamma, so greedy confidences are nudged down instead of up."""
         self.problems = list(problems)
         if not self.problems:
             raise ValueError("IdealModel needs at least one problem")
         self.vocab_size = OFFSET + max(p.vocab_size for p in self.problems)
         self.gen_length = max(p.length for p in self.problems)
         seeds = list(seeds) if seeds is not None else list(range(len(self.problems)))
+        if len(seeds) != len(self.problems):
+            raise ValueError("IdealModel needs one seed per problem")
         self._rngs = [np.random.default_rng(int(s)) for s in seeds]
         self.break_ties = break_ties
+        self.direction = -1.0 if strict else 1.0
         self.calls = 0
 
     @property
@@ -68,40 +83,53 @@ class IdealModel:
         return np.where(t >= OFFSET, t - OFFSET, -1)
 
     def logits_for(self, rows: Sequence[int], gen: np.ndarray) -> np.ndarray:
-        """Float64 [b, G, V] log-marginals for ``rows`` given their generated token ids."""
+        """Float64 [b, G, V] (perturbed) log-marginals for ``rows`` given their generated ids."""
         G, V = self.gen_length, self.vocab_size
         probs = [self.problems[r] for r in rows]
         assigns = [self.assignment(r, gen[i]) for i, r in enumerate(rows)]
-        out = np.zeros((len(rows), G, V), dtype=np.float64)
-        out[:, :, SINK_ID] = 1.0  # padding beyond a row's answer
-        width = max(p.vocab_size for p in probs)
+        width = V - OFFSET
         q = np.zeros((len(rows), G, width))
         free = np.zeros((len(rows), G), dtype=bool)
-        for i, (p, m) in enumerate(zip(probs, batch_marginals(probs, assigns))):
+        # Per-row draws of the row's own shape: a row's noise never depends on its batch.
+        u = np.zeros((len(rows), G, width + 1))
+        for i, (r, p, m) in enumerate(zip(rows, probs, batch_marginals(probs, assigns))):
             q[i, : p.length, : p.vocab_size] = m
             free[i, : p.length] = assigns[i] < 0
-            out[i, : p.length, SINK_ID] = 0.0
-        if self.break_ties:
-            q, deficit = self._break_ties(rows, q, free)
-            out[:, :, SINK_ID] += deficit
-        out[:, :, OFFSET: OFFSET + width] = q
+            u[i, : p.length, : p.vocab_size + 1] = self._rngs[r].random((p.length, p.vocab_size + 1))
         with np.errstate(divide="ignore"):
-            return np.log(np.clip(out, 0.0, None))
+            logq = self._break_ties(q, free, u, self.direction) if self.break_ties else self._noise(q, free, u)
+        out = np.full((len(rows), G, V), -np.inf)
+        out[:, :, OFFSET:] = logq
+        pad = np.ones((len(rows), G), dtype=bool)
+        for i, p in enumerate(probs):
+            pad[i, : p.length] = False
+        out[pad, SINK_ID] = 0.0  # padding beyond a row's answer: certain sink
+        out[pad, OFFSET:] = -np.inf
+        return out
 
-    def _break_ties(self, rows: Sequence[int], q: np.ndarray, free: np.ndarray):
-        """Keep one uniformly chosen item of each tied maximum at its exact probability."""
+    @staticmethod
+    def _break_ties(q: np.ndarray, free: np.ndarray, u: np.ndarray, direction: float) -> np.ndarray:
+        """Greedy mode: a random winner among tied top items, then a random upward nudge."""
         top = q.max(2, keepdims=True)
         tied = (q == top) & (top > 0) & free[:, :, None]
-        multi = tied.sum(2) > 1
-        deficit = np.zeros(q.shape[:2])
-        if not multi.any():
-            return q, deficit
-        u = np.stack([self._rngs[r].random(q.shape[1:]) for r in rows])
-        pick = np.argmax(np.where(tied, u, -1.0), axis=2)
-        lower = tied & multi[:, :, None]
+        # Lower the losers by less than a quarter of the gap to the next distinct value.
+        second = np.where(q < top, q, 0.0).max(2, keepdims=True)
+        eps = np.minimum(TIE_EPS, 0.25 * (top - second) / np.where(top > 0, top, 1.0))
+        pick = np.argmax(np.where(tied, u[:, :, :-1], -1.0), axis=2)
+        lower = tied.copy()
         np.put_along_axis(lower, pick[:, :, None], False, axis=2)
-        deficit = (q * lower).sum(2) * TIE_EPS
-        return np.where(lower, q * (1.0 - TIE_EPS), q), deficit
+        logq = np.log(np.where(lower, q * (1.0 - eps), q))
+        beta = BOOST * (1.0 + u[:, :, -1])
+        raise_ = free & (top[:, :, 0] < 1.0) & (top[:, :, 0] > 0)
+        rows, pos = np.nonzero(raise_)
+        logq[rows, pos, pick[rows, pos]] += np.log1p(direction * beta[rows, pos])
+        return logq
+
+    @staticmethod
+    def _noise(q: np.ndarray, free: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Sampling mode: independent zero-mean noise on the logits of free positions."""
+        logq = np.log(q)
+        return logq + free[:, :, None] * (2.0 * u[:, :, :-1] - 1.0) * NOISE
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         self.calls += 1

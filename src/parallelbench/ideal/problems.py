@@ -52,9 +52,11 @@ class Problem:
         """Whether a complete assignment is one of the valid answers."""
         return bool(np.all(np.asarray(full) >= 0)) and self.counts(np.asarray(full))[1] > 0
 
-    def projections(self, assign: np.ndarray, positions: Sequence[int]) -> np.ndarray:
+    def projections(self, assign: np.ndarray, positions: Sequence[int],
+                    limit: int | None = None) -> np.ndarray:
         """Distinct value tuples ``[N, len(positions)]`` that valid answers consistent with
-        ``assign`` take at the (free) ``positions``."""
+        ``assign`` take at the (free) ``positions`` (``ValueError`` if there are more than
+        ``limit``)."""
         raise NotImplementedError
 
     def key(self, assign: np.ndarray, symmetric: bool) -> Hashable:
@@ -117,7 +119,7 @@ class FiniteSetProblem(Problem):
         c[np.flatnonzero(fixed), assign[fixed]] = rows.shape[0]
         return c, int(rows.shape[0])
 
-    def projections(self, assign, positions):
+    def projections(self, assign, positions, limit=None):
         rows = self._a[self._consistent(np.asarray(assign))]
         return np.unique(rows[:, list(positions)], axis=0)
 
@@ -174,11 +176,13 @@ class PermutationProblem(Problem):
         c[np.ix_(np.flatnonzero(assign < 0), pool)] = 1.0 / pool.size
         return c, 1
 
-    def projections(self, assign, positions):
+    def projections(self, assign, positions, limit=None):
         ok, free, unused, flag = self._parts(assign)
         k = len(positions)
         if not ok:
             return np.zeros((0, k), dtype=np.int64)
+        if limit is not None and math.perm(unused.size, k) > limit:
+            raise ValueError(f"more than {limit} value tuples")
         tuples = np.array(list(itertools.permutations(unused.tolist(), k)), dtype=np.int64)
         tuples = tuples.reshape(-1, k)
         if flag and k == free.size:  # filling every free slot with its own item is excluded

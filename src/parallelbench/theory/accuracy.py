@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..ideal.problems import Problem
-from .enumerate import DecodeSpec, Intractable, exact_accuracy
+from .enumerate import MAX_WORK, DecodeSpec, Intractable, exact_accuracy
 
 METHODS = ("auto", "exact", "monte-carlo")
 
@@ -67,7 +67,7 @@ def monte_carlo_accuracy(problem: Problem, config: dict[str, Any], runs: int = 2
 
 
 def ideal_accuracy(problem: Problem, config: dict[str, Any], method: str = "auto",
-                   runs: int = 2000, seed: int = 0, max_work: int = 400_000) -> AccuracyResult:
+                   runs: int = 2000, seed: int = 0, max_work: int = MAX_WORK) -> AccuracyResult:
     """Accuracy of the ideal model on ``problem`` under item-level decoding ``config``."""
     if method not in METHODS:
         raise ConfigError(f"method must be one of {METHODS}, got {method!r}")

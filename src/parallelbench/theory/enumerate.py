@@ -30,6 +30,9 @@ _ALIASES = {"topk_random": "random", "left_to_right": "l2r", "confidence": "conf
             "threshold": "confidence-threshold", "confidence_threshold": "confidence-threshold"}
 
 
+MAX_WORK = 60_000  # outcomes walked before giving up (about 10 s on one core)
+
+
 class Intractable(Exception):
     """The decoding tree is too large to walk (use Monte Carlo)."""
 
@@ -123,13 +126,27 @@ class _Walk:
         """[(probability, chosen candidate indices)] over the random tie-breaks."""
         idx = list(range(len(scores)))
         if self.adaptive:
-            g = self.gamma
-            passed = [i for i in idx if (confs[i] > g if self.spec.strict else confs[i] >= g - 1e-12)]
-            if passed:
-                return [(1.0, tuple(passed))]
+            g, tol = self.gamma, 1e-12
+            sure = [i for i in idx if confs[i] >= g + tol]
+            edge = [i for i in idx if abs(confs[i] - g) < tol]
+            if float(self.spec.temperature or 0.0) == 0:
+                # Greedy: the model nudges c = gamma up (c >= gamma passes) or, for the strict
+                # rule c > gamma, down (it fails): either way the edge is decided.
+                sure, edge = (sure if self.spec.strict else sure + edge), []
+            out = []
             best = max(scores)
             tied = [i for i in idx if scores[i] == best]
-            return [(1.0 / len(tied), (i,)) for i in tied]
+            # Sampling: a confidence exactly at gamma passes with probability 1/2 (the model's
+            # zero-mean logit noise), independently per position.
+            for r in range(len(edge) + 1):
+                for extra in itertools.combinations(edge, r):
+                    prob = 0.5 ** len(edge)
+                    passed = sorted(sure + list(extra))
+                    if passed:
+                        out.append((prob, tuple(passed)))
+                    else:
+                        out.extend((prob / len(tied), (i,)) for i in tied)
+            return out
         order = sorted(idx, key=lambda i: scores[i], reverse=True)
         cut = scores[order[n - 1]]
         above = [i for i in idx if scores[i] > cut]
@@ -179,7 +196,10 @@ class _Walk:
         return [(v[0], v[1]) for v in groups.values()]
 
     def _commit(self, assign, positions, dists, block, step) -> float:
-        tuples = self.p.projections(assign, positions)
+        try:
+            tuples = self.p.projections(assign, positions, limit=self.max_work - self.work)
+        except ValueError:
+            raise Intractable(f"decoding tree exceeds {self.max_work} outcomes") from None
         self.work += len(tuples) + 1
         if self.work > self.max_work:
             raise Intractable(f"decoding tree exceeds {self.max_work} outcomes")
@@ -203,7 +223,7 @@ class _Walk:
         return total
 
 
-def exact_accuracy(problem: Problem, spec: DecodeSpec | dict, max_work: int = 400_000) -> float:
+def exact_accuracy(problem: Problem, spec: DecodeSpec | dict, max_work: int = MAX_WORK) -> float:
     """Probability that the ideal model decodes a valid answer (raises ``Intractable``)."""
     spec = spec if isinstance(spec, DecodeSpec) else DecodeSpec.from_config(spec)
     walk = _Walk(problem, spec, max_work)

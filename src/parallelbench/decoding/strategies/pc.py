@@ -15,6 +15,44 @@ _VARIANTS = ("confidence", "random")
 _POSITIONS = ("exponential", "linear")
 
 
+def parse_background(spec):
+    """Validate a background spec without knowing the vocabulary: returns ``None``, a dict
+    ``{token_id: value}`` or a 1-D float64 tensor (raises ConfigError naming the problem)."""
+    if spec is None:
+        return None
+    if isinstance(spec, (str, Path)):
+        try:
+            spec = json.loads(Path(spec).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"pc: cannot read background table {str(spec)!r}: {exc}") from None
+    if isinstance(spec, dict):
+        parsed = {}
+        for key, value in spec.items():
+            try:
+                tid = int(key)
+            except (TypeError, ValueError):
+                raise ConfigError(f"pc: background key {key!r} is not a token id") from None
+            if tid < 0:
+                raise ConfigError(f"pc: background token id {tid} is negative")
+            parsed[tid] = _number(value)
+        values = torch.tensor(list(parsed.values()) or [0.0], dtype=torch.float64)
+    else:
+        try:
+            parsed = values = torch.as_tensor(spec, dtype=torch.float64).flatten().cpu()
+        except (TypeError, ValueError, RuntimeError):
+            raise ConfigError(f"pc: background must be a table of numbers, got {type(spec).__name__}") from None
+    if not torch.isfinite(values).all() or (values < 0).any() or values.sum() <= 0:
+        raise ConfigError("pc: background values must be finite, >= 0 and not all zero")
+    return parsed
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"pc: background value {value!r} is not a number") from None
+
+
 def background_table(spec, vocab: int, device=None) -> torch.Tensor:
     """A unigram background frequency table f_bg of length ``vocab`` (float64, sums to 1).
 
@@ -23,29 +61,19 @@ def background_table(spec, vocab: int, device=None) -> torch.Tensor:
     Values are normalised to sum to 1; tokens with no (or zero) entry get the smallest positive
     frequency, which for raw counts is the paper's 1/total. ``None`` = uniform 1/vocab.
     """
-    if spec is None:
+    parsed = parse_background(spec)  # idempotent: an already parsed spec passes through
+    if parsed is None:
         return torch.full((vocab,), 1.0 / vocab, dtype=torch.float64, device=device)
-    if isinstance(spec, (str, Path)):
-        try:
-            spec = json.loads(Path(spec).read_text())
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"pc: cannot read background table {str(spec)!r}: {exc}") from None
-    if isinstance(spec, dict):
+    if isinstance(parsed, dict):
         table = torch.zeros(vocab, dtype=torch.float64)
-        for key, value in spec.items():
-            try:
-                tid = int(key)
-            except (TypeError, ValueError):
-                raise ConfigError(f"pc: background key {key!r} is not a token id") from None
-            if not 0 <= tid < vocab:
+        for tid, value in parsed.items():
+            if tid >= vocab:
                 raise ConfigError(f"pc: background token id {tid} is outside the vocabulary (size {vocab})")
-            table[tid] = float(value)
+            table[tid] = value
     else:
-        table = torch.as_tensor(spec, dtype=torch.float64).flatten().cpu()
+        table = parsed
         if table.numel() != vocab:
             raise ConfigError(f"pc: background has {table.numel()} entries but the vocabulary has {vocab}")
-    if not torch.isfinite(table).all() or (table < 0).any() or table.sum() <= 0:
-        raise ConfigError("pc: background values must be finite, >= 0 and not all zero")
     table = table / table.sum()
     table = torch.where(table > 0, table, table[table > 0].min())
     return table.to(device)
@@ -81,6 +109,7 @@ class PCSampler(Strategy):
             raise ConfigError(f"pc: variant must be one of {', '.join(_VARIANTS)}, got {self.p['variant']!r}")
         if self.p["position"] not in _POSITIONS:
             raise ConfigError(f"pc: position must be one of {', '.join(_POSITIONS)}, got {self.p['position']!r}")
+        self._background = parse_background(self.p["background"])  # fail before any forward pass
         self._table: torch.Tensor | None = None
 
     def setup(self, state):
@@ -89,7 +118,7 @@ class PCSampler(Strategy):
     def score(self, view) -> torch.Tensor:
         V = view.logits.shape[-1]
         if self._table is None or self._table.numel() != V:
-            self._table = background_table(self.p["background"], V, view.logits.device)
+            self._table = background_table(self._background, V, view.logits.device)
         if self.p["variant"] == "random":
             u = scores.row_uniform(view, (view.logits.shape[1],))
         else:
