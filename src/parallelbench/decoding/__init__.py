@@ -1,4 +1,5 @@
 """A batched, model-agnostic masked-diffusion sampler with pluggable unmasking strategies."""
+from . import scores
 from .config import DecodeConfig
 from .sampler import decode
 from .schedules import dream_timestep, llada_uniform
@@ -16,5 +17,6 @@ __all__ = [
     "get_strategy",
     "list_strategies",
     "llada_uniform",
+    "scores",
     "strategy",
 ]

@@ -33,7 +33,7 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
                 break
             logits = strat.forward(model, state, rows)
             state.nfe[rows] += 1
-            view = _view(state, rows, logits)
+            view = _view(state, rows, logits, strat)
             commit = strat.select(view) & (state.gen[rows] == cfg.mask_id)
             remask = strat.remask(view, commit)
             gen = torch.where(commit, view.x_hat, state.gen[rows])
@@ -68,13 +68,14 @@ def _enter_block(state: DecodeState, strat, rows: torch.Tensor, spb, first: bool
     strat.on_block_start(state, live)
 
 
-def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor) -> StepView:
+def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor, strat) -> StepView:
     start, end = state.block_bounds(rows)
     candidates = state.block_masks(rows)
     n_commit = state.planned_counts(rows)
     # Past the planned steps (only after re-masking) a fixed-count strategy finishes the block.
     n_commit = torch.where(n_commit < 0, candidates.sum(1), n_commit)
-    return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end)
+    return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end,
+                    candidates_only=strat.candidates_only)
 
 
 def _check_inputs(input_ids, attention_mask, canvas, cfg: DecodeConfig) -> None:

@@ -14,7 +14,7 @@ def row_uniform(view, shape: tuple[int, ...]) -> torch.Tensor:
     """Float64 U(0,1) draws of ``shape`` per row of the view, each from that row's generator
     (so a row's draws do not depend on which other rows share the step)."""
     draws = [torch.rand(shape, generator=g, dtype=torch.float64) for g in view.generators]
-    return torch.stack(draws).to(view.logits.device)
+    return torch.stack(draws).to(view.raw_logits.device)
 
 
 _per_row_uniform = row_uniform  # old private name, kept for strategies written against it
@@ -26,69 +26,134 @@ def propose(view) -> tuple[torch.Tensor, torch.Tensor]:
     Greedy at temperature 0. Otherwise ``gumbel_clean``: argmax(l + T*g) with float64 Gumbel
     noise, confidence from the untempered softmax; ``tempered``: sample from softmax(l/T) and take
     the confidence from that distribution.
+
+    For a ``candidates_only`` view only the candidates are scored (committed positions and later
+    blocks cost nothing; at T > 0 only they draw noise); elsewhere x_hat keeps the current token
+    and the confidence is 0.
     """
     cfg, logits = view.cfg, view.raw_logits
+    mask_id = cfg.mask_id if view.suppressing else None
+    if not view.candidates_only:
+        if cfg.temperature == 0:
+            return _greedy(logits, view.state.scratch(logits.shape, logits.dtype), mask_id)
+        noise = row_uniform(view, tuple(logits.shape[1:]))
+        return _sample(view.logits, noise, cfg, probs=view.probs if cfg.noise_convention == "gumbel_clean" else None)
+    idx = view.candidates
+    flat = _gather(view, idx)  # [N, V] in a reused buffer: scored in place
     if cfg.temperature == 0:
-        return _greedy(view)
-    u = row_uniform(view, tuple(logits.shape[1:])).clamp_(1e-300, 1.0)
-    gumbel = -torch.log(-torch.log(u))
+        x, c = _greedy(flat, flat, mask_id)
+    else:
+        if mask_id is not None:
+            flat[:, mask_id] = NEG_INF
+        # Each row draws noise for its own candidates only, from its own generator.
+        counts, V = idx.sum(1).tolist(), flat.shape[1]
+        noise = torch.cat([torch.rand((n, V), generator=g, dtype=torch.float64)
+                           for n, g in zip(counts, view.generators)]).to(flat.device)
+        x, c = _sample(flat, noise, cfg)
+    x_hat = view.state.gen[view.rows].clone()
+    x_hat[idx] = x
+    conf = torch.zeros(idx.shape, dtype=logits.dtype, device=logits.device)
+    conf[idx] = c.to(logits.dtype)
+    return x_hat, conf
+
+
+def _sample(logits: torch.Tensor, u: torch.Tensor, cfg, probs=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """x_hat and confidence at T > 0 from suppressed ``logits [..., V]`` and float64 U(0,1) draws
+    ``u`` of the same shape (``probs``: the untempered softmax, when the caller already has it)."""
+    gumbel = -torch.log(-torch.log(u.clamp_(1e-300, 1.0)))
     if cfg.noise_convention == "gumbel_clean":
-        x_hat = (view.logits.double() + cfg.temperature * gumbel).argmax(-1)
-        conf = view.probs.gather(-1, x_hat[..., None]).squeeze(-1)
-        return x_hat, conf.to(view.probs.dtype)
-    tempered = torch.softmax(view.logits.double() / cfg.temperature, dim=-1)
+        x_hat = (logits.double() + cfg.temperature * gumbel).argmax(-1)
+        probs = torch.softmax(logits, dim=-1) if probs is None else probs
+        return x_hat, probs.gather(-1, x_hat[..., None]).squeeze(-1)
+    tempered = torch.softmax(logits.double() / cfg.temperature, dim=-1)
     x_hat = (torch.log(tempered.clamp_min(1e-300)) + gumbel).argmax(-1)  # a draw from `tempered`
-    conf = tempered.gather(-1, x_hat[..., None]).squeeze(-1)
-    return x_hat, conf.to(view.probs.dtype)
+    return x_hat, tempered.gather(-1, x_hat[..., None]).squeeze(-1).to(logits.dtype)
 
 
-def _greedy(view) -> tuple[torch.Tensor, torch.Tensor]:
-    """argmax and its softmax probability ``1 / sum_v exp(l_v - l_max)``, without materialising
-    the softmax or a suppressed copy of the logits (the sampler's hot path).
-
-    The mask token is excluded by subtracting its term from the sum; where it is not the argmax
-    its term is <= 1 while the sum is >= 1, so the subtraction is exact to a few ulps. Positions
-    whose argmax *is* the mask token are recomputed from a suppressed copy of those rows only.
-    """
+def _gather(view, idx: torch.Tensor) -> torch.Tensor:
+    """The logits at the True positions of ``idx [b, G]`` as an [N, V] copy in the state's reused
+    work buffer (a fresh large allocation per step costs more than the copy itself)."""
     raw = view.raw_logits
+    b, G, V = raw.shape
+    rows, pos = idx.nonzero(as_tuple=True)
+    out = view.state.scratch(torch.Size((rows.numel(), V)), raw.dtype)
+    s0, s1, s2 = raw.stride()
+    if s2 == 1 and s1 == V and s0 % V == 0:
+        # The usual layout (a position slice of a contiguous [b, L, V] output): every position is
+        # one row of the underlying storage, so a single index_select fills the buffer.
+        storage_rows = raw.as_strided(((b - 1) * (s0 // V) + G, V), (V, 1))
+        return torch.index_select(storage_rows, 0, rows * (s0 // V) + pos, out=out)
+    return out.copy_(raw[idx])
+
+
+def _greedy(raw: torch.Tensor, work: torch.Tensor, mask_id: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """argmax of ``raw [..., V]`` and its softmax probability ``1 / sum_v exp(l_v - l_max)``,
+    without materialising the softmax or a suppressed copy of the logits. ``work`` (same shape)
+    is overwritten; it may be ``raw`` itself when the caller owns it.
+
+    The mask token (``mask_id``, or None when not suppressed) is excluded by subtracting its term
+    from the sum; where it is not the argmax its term is <= 1 while the sum is >= 1, so the
+    subtraction is exact to a few ulps. Positions whose argmax *is* the mask token are recomputed
+    from a suppressed copy of those positions only.
+    """
     top, x_hat = raw.max(dim=-1)
-    buf = view.state.scratch(raw.shape, raw.dtype)
-    torch.sub(raw, top[..., None], out=buf)
-    denom = buf.exp_().sum(-1)
-    if view.suppressing:
-        mask_id = view.cfg.mask_id
-        denom -= buf[..., mask_id]
-        bad = x_hat == mask_id
-        if bad.any():
-            sub = raw[bad].clone()
-            sub[:, mask_id] = NEG_INF
-            top_b, x_b = sub.max(dim=-1)
+    bad = (x_hat == mask_id) if mask_id is not None else None
+    redo = raw[bad].clone() if bad is not None and bad.any() else None  # before `work` overwrites raw
+    torch.sub(raw, top[..., None], out=work)
+    denom = work.exp_().sum(-1)
+    if mask_id is not None:
+        denom -= work[..., mask_id]
+        if redo is not None:
+            redo[:, mask_id] = NEG_INF
+            top_b, x_b = redo.max(dim=-1)
             x_hat[bad] = x_b
-            denom[bad] = torch.exp(sub - top_b[:, None]).sum(-1)
+            denom[bad] = torch.exp(redo - top_b[:, None]).sum(-1)
     return x_hat, denom.reciprocal_()
+
+
+def per_position(view, fn) -> torch.Tensor:
+    """``fn(probs [..., V]) -> [...]`` for every position of the view, where ``probs`` is the
+    untempered softmax with the mask token removed.
+
+    A ``candidates_only`` view evaluates ``fn`` at its candidates only (0 elsewhere), so no
+    full-vocabulary softmax of committed positions or later blocks is ever taken; when the dense
+    ``view.probs`` already exists (sampling), it is reused instead.
+    """
+    if not view.candidates_only or "probs" in view.__dict__:
+        return fn(view.probs)
+    idx = view.candidates
+    flat = _gather(view, idx)
+    if view.suppressing:
+        flat[:, view.cfg.mask_id] = NEG_INF
+    values = fn(torch.softmax(flat, dim=-1))
+    out = torch.zeros(idx.shape, dtype=values.dtype, device=values.device)
+    out[idx] = values
+    return out
 
 
 def margin(view) -> torch.Tensor:
     """p1 - p2: the gap between the two most likely tokens."""
-    top2 = view.probs.topk(2, dim=-1).values
-    return top2[..., 0] - top2[..., 1]
+    def gap(p):
+        top2 = p.topk(2, dim=-1).values
+        return top2[..., 0] - top2[..., 1]
+    return per_position(view, gap)
 
 
 def neg_entropy(view) -> torch.Tensor:
     """sum_v q(v) log(q(v) + 1e-10) (<= 0; higher = more certain)."""
-    p = view.probs
-    return (p * torch.log(p + 1e-10)).sum(-1)
+    return per_position(view, lambda p: (p * torch.log(p + 1e-10)).sum(-1))
 
 
 def random_scores(view) -> torch.Tensor:
     """A fresh U(0,1) per position per step."""
-    return _per_row_uniform(view, (view.logits.shape[1],)).to(view.logits.device)
+    return row_uniform(view, (view.raw_logits.shape[1],))
 
 
 def left_to_right(view) -> torch.Tensor:
     """-(position): the leftmost masked position ranks first."""
-    pos = torch.arange(view.logits.shape[1], device=view.logits.device, dtype=torch.float64)
-    return (-pos).expand(view.logits.shape[0], -1)
+    b, G = view.candidates.shape
+    pos = torch.arange(G, device=view.candidates.device, dtype=torch.float64)
+    return (-pos).expand(b, -1)
 
 
 def rank(view, scores: torch.Tensor) -> torch.Tensor:

@@ -148,12 +148,16 @@ class StepView:
     use: greedy confidence-based strategies never pay for a full-vocabulary copy or softmax.
     """
 
-    def __init__(self, state, rows, logits, candidates, n_commit, step_in_block, block_start, block_end):
+    def __init__(self, state, rows, logits, candidates, n_commit, step_in_block, block_start, block_end,
+                 candidates_only: bool = False):
         self.state, self.rows = state, rows
         self.raw_logits = logits
         """Logits of the generated region as the model returned them (not to be modified)."""
         self.candidates, self.n_commit, self.step_in_block = candidates, n_commit, step_in_block
         self.block_start, self.block_end = block_start, block_end
+        self.candidates_only = candidates_only
+        """True when the strategy reads ``x_hat``/``confidence`` at candidates only (then, at
+        temperature 0, only those are computed; elsewhere x_hat is the current token, confidence 0)."""
         from .scores import propose
 
         self.x_hat, self.confidence = propose(self)

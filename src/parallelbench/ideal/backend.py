@@ -46,7 +46,10 @@ class IdealBackend:
         prepared = [self._prepare(r) for r in requests]
         groups: dict[tuple, list[int]] = defaultdict(list)
         for i, (problem, _op, cfg) in enumerate(prepared):
-            groups[(problem.length, repr(sorted(cfg.items())))].append(i)
+            # The sampler's random draws are shaped by the batch vocabulary, so rows share a
+            # batch only with rows of the same length and item count: a request's result then
+            # depends on its own sample and seed, never on what else was sent with it.
+            groups[(problem.length, problem.vocab_size, repr(sorted(cfg.items())))].append(i)
         out: list[Generation | None] = [None] * len(requests)
         for idx in groups.values():
             for start in range(0, len(idx), self.batch_size):

@@ -9,6 +9,7 @@ paper's Section 4 distributions (Shuffle uniform over all n! orderings, the iden
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any, Sequence
 
@@ -104,6 +105,13 @@ def latin_square_problem(symbols: Sequence[str]) -> Problem:
     k = len(symbols)
     if k < 2 or len(set(symbols)) != k or k > 5:
         raise ConfigError(f"latin square needs 2..5 distinct symbols, got {list(symbols)}")
+    return FiniteSetProblem(_latin_squares(k), list(symbols))
+
+
+@functools.lru_cache(maxsize=None)
+def _latin_squares(k: int) -> np.ndarray:
+    """Every k x k Latin square over 0..k-1, row-major (cached: the runner builds one problem
+    per sample, and only the symbol names differ between samples)."""
     rows = list(itertools.permutations(range(k)))
     squares: list[list[int]] = []
 
@@ -116,7 +124,9 @@ def latin_square_problem(symbols: Sequence[str]) -> Problem:
                 extend(prefix + [r])
 
     extend([])
-    return FiniteSetProblem(np.array(squares), list(symbols))
+    out = np.array(squares, dtype=np.int64)
+    out.flags.writeable = False  # shared by every problem built from the cache
+    return out
 
 
 def parse_grid(text: str) -> list[list[int]]:

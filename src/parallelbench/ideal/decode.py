@@ -61,6 +61,9 @@ def decode_problems(problems: Sequence[Problem], config: dict[str, Any],
                     seeds: Sequence[int]) -> list[ItemDecode]:
     """Decode every problem (one sampler call; all problems must have the same length).
 
+    A row's result depends only on its problem and seed when every problem in the call also has
+    the same number of items (the sampler's draws are shaped by the batch vocabulary).
+
     ``config``: item-level sampler settings (see ``item_config``). Greedy token ties are broken
     at random by the model, position ties by the sampler (``tie_break='random'``).
     """

@@ -16,8 +16,11 @@ log-marginals by far less than any real probability gap (relative 1e-10 .. 2e-9)
   generator and the others are lowered by a relative 1e-10; the chosen item's logit is then
   raised by a random ``log1p(beta)``, ``beta`` in [1e-9, 2e-9]. Confidences are the exact
   marginals raised by a random ~1e-9 relative amount: equal positions are ordered uniformly at
-  random, and ``c >= gamma`` holds exactly when the true marginal is >= gamma (with the strict
-  rule ``c > gamma`` the nudge goes down instead).
+  random, and ``c >= gamma`` holds exactly when the true marginal is >= gamma. For the strict
+  rule ``c > gamma`` the confidence must land just *below* the marginal instead; lowering the
+  chosen item would hand the argmax to a tied loser (lowest id: no longer random), so the model
+  keeps the same nudges and puts a tiny mass ``SINK_MASS`` (> any nudge) on the sink token,
+  which only enlarges the softmax denominator.
 * sampling (temperature > 0): every item logit gets independent noise in [-1e-9, 1e-9], which
   orders equal positions at random; a sampled confidence exactly equal to gamma passes with
   probability 1/2 (the exact walk in ``theory.enumerate`` uses the same rule).
@@ -37,6 +40,7 @@ OFFSET = 2
 TIE_EPS = 1e-10   # relative lowering of the items that lose a greedy tie
 BOOST = 1e-9      # relative raise of the greedy item (random in [BOOST, 2 BOOST])
 NOISE = 1e-9      # half-width of the zero-mean logit noise when sampling
+SINK_MASS = 4e-9  # strict rule: sink mass pushing greedy confidences just below the marginal
 
 
 class IdealModel:
@@ -57,7 +61,7 @@ class IdealModel:
             raise ValueError("IdealModel needs one seed per problem")
         self._rngs = [np.random.default_rng(int(s)) for s in seeds]
         self.break_ties = break_ties
-        self.direction = -1.0 if strict else 1.0
+        self.strict = strict
         self.calls = 0
 
     @property
@@ -97,9 +101,13 @@ class IdealModel:
             free[i, : p.length] = assigns[i] < 0
             u[i, : p.length, : p.vocab_size + 1] = self._rngs[r].random((p.length, p.vocab_size + 1))
         with np.errstate(divide="ignore"):
-            logq = self._break_ties(q, free, u, self.direction) if self.break_ties else self._noise(q, free, u)
+            logq = self._break_ties(q, free, u) if self.break_ties else self._noise(q, free, u)
         out = np.full((len(rows), G, V), -np.inf)
         out[:, :, OFFSET:] = logq
+        if self.break_ties and self.strict:
+            top = q.max(2)
+            uncertain = free & (top < 1.0) & (top > 0)
+            out[uncertain, SINK_ID] = np.log(SINK_MASS)
         pad = np.ones((len(rows), G), dtype=bool)
         for i, p in enumerate(probs):
             pad[i, : p.length] = False
@@ -108,7 +116,7 @@ class IdealModel:
         return out
 
     @staticmethod
-    def _break_ties(q: np.ndarray, free: np.ndarray, u: np.ndarray, direction: float) -> np.ndarray:
+    def _break_ties(q: np.ndarray, free: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Greedy mode: a random winner among tied top items, then a random upward nudge."""
         top = q.max(2, keepdims=True)
         tied = (q == top) & (top > 0) & free[:, :, None]
@@ -122,7 +130,7 @@ class IdealModel:
         beta = BOOST * (1.0 + u[:, :, -1])
         raise_ = free & (top[:, :, 0] < 1.0) & (top[:, :, 0] > 0)
         rows, pos = np.nonzero(raise_)
-        logq[rows, pos, pick[rows, pos]] += np.log1p(direction * beta[rows, pos])
+        logq[rows, pos, pick[rows, pos]] += np.log1p(beta[rows, pos])
         return logq
 
     @staticmethod

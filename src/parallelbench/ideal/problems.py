@@ -42,7 +42,8 @@ class Problem:
         c, total = self.counts(assign)
         if total == 0:
             c, total = self.fallback_counts(assign)
-        return c / float(total)
+        # Element-wise c / total (exact Python-int division when counts exceed int64).
+        return np.asarray(c / total, dtype=np.float64)
 
     def fallback_counts(self, assign: np.ndarray) -> tuple[np.ndarray, int]:
         """Counts over the answers that agree with the most committed positions."""
@@ -151,7 +152,8 @@ class PermutationProblem(Problem):
         assign = np.asarray(assign)
         ok, free, unused, flag = self._parts(assign)
         n, m = self.length, free.size
-        c = np.zeros((n, n), dtype=np.int64)
+        # (m-1)! overflows int64 from m = 22 on: fall back to exact Python integers there.
+        c = np.zeros((n, n), dtype=np.int64 if m <= 20 else object)
         if not ok:
             return c, 0
         total = math.factorial(m) - (1 if flag else 0)

@@ -42,7 +42,10 @@ def wilson_interval(successes: int, runs: int, z: float = 1.959964) -> tuple[flo
     den = 1 + z * z / runs
     mid = (p + z * z / (2 * runs)) / den
     half = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / den
-    return max(0.0, mid - half), min(1.0, mid + half)
+    # The bounds are exactly 0 / 1 at the extremes; rounding must not exclude an exact 0 or 1.
+    low = 0.0 if successes == 0 else max(0.0, mid - half)
+    high = 1.0 if successes == runs else min(1.0, mid + half)
+    return low, high
 
 
 def run_seeds(seed: int, runs: int) -> list[int]:

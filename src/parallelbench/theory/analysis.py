@@ -9,7 +9,7 @@ from ..ideal.builders import latin_square_problem, list_problem, op_from_task_na
 from ..ideal.problems import PermutationProblem, Problem
 from . import closed_forms as cf
 from .accuracy import ideal_accuracy
-from .enumerate import canonical_strategy
+from .enumerate import MAX_WORK, STRATEGIES, canonical_strategy
 from .information import optimal_bound, step_bound, total_correlation
 
 _SOLVED_SUDOKU = "1234\n3412\n2143\n4321"
@@ -41,9 +41,15 @@ def decode_config(strategy: str, k: int | str | None, threshold: float | None,
                   temperature: float, length: int) -> dict[str, Any]:
     """Item-level sampler settings (``k='all'`` = every item in one step)."""
     strategy = canonical_strategy(strategy)
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"the ideal-model analysis supports {', '.join(STRATEGIES)}, not {strategy!r}")
+    if not temperature >= 0:
+        raise ConfigError(f"temperature must be >= 0, got {temperature}")
     cfg: dict[str, Any] = {"strategy": strategy, "temperature": float(temperature)}
     if strategy == "confidence-threshold":
         cfg["threshold"] = 0.9 if threshold is None else float(threshold)
+        if not 0.0 < cfg["threshold"] <= 1.0:
+            raise ConfigError(f"threshold must be in (0, 1], got {threshold}")
     else:
         if k is None:
             raise ConfigError(f"strategy {strategy!r} needs --k")
@@ -57,8 +63,9 @@ def decode_config(strategy: str, k: int | str | None, threshold: float | None,
 def analyse(task: str, n: int, strategy: str = "confidence-topk", k: int | str | None = 1,
             threshold: float | None = None, temperature: float = 0.0,
             convention: str | None = None, method: str = "auto", runs: int = 2000,
-            seed: int = 0, optimal_limit: int = 8) -> dict[str, Any]:
-    """Everything ``parallelbench theory`` prints, as a JSON-ready dict (bits for entropies)."""
+            seed: int = 0, optimal_limit: int = 8, max_work: int | None = None) -> dict[str, Any]:
+    """Everything ``parallelbench theory`` prints, as a JSON-ready dict (bits for entropies).
+    ``max_work``: exact-enumeration budget (``None`` = ``enumerate.MAX_WORK``)."""
     problem, op, convention = task_problem(task, n, convention)
     G = problem.length
     cfg = decode_config(strategy, k, threshold, temperature, G)
@@ -87,7 +94,8 @@ def analyse(task: str, n: int, strategy: str = "confidence-topk", k: int | str |
             out["optimal_bound"], out["optimal_partition"] = value, parts
         except ValueError:
             out["optimal_bound"], out["optimal_partition"] = None, None
-    acc = ideal_accuracy(problem, cfg, method=method, runs=runs, seed=seed)
+    acc = ideal_accuracy(problem, cfg, method=method, runs=runs, seed=seed,
+                         max_work=MAX_WORK if max_work is None else int(max_work))
     out["accuracy"] = acc.to_dict()
     closed = None
     if paper:

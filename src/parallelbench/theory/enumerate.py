@@ -227,4 +227,8 @@ def exact_accuracy(problem: Problem, spec: DecodeSpec | dict, max_work: int = MA
     """Probability that the ideal model decodes a valid answer (raises ``Intractable``)."""
     spec = spec if isinstance(spec, DecodeSpec) else DecodeSpec.from_config(spec)
     walk = _Walk(problem, spec, max_work)
+    if not walk.adaptive and max(walk.schedule) == 1:
+        # One item per step from exact conditionals only ever commits a value that some valid
+        # answer consistent with the past takes: success is certain, whatever the order.
+        return 1.0
     return walk.value(np.full(problem.length, FREE, dtype=np.int64), 0)

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..ideal.problems import FREE, FiniteSetProblem, PermutationProblem, Problem
+from ..ideal.problems import FREE, PermutationProblem, Problem
 
 
 def _entropy_of_counts(counts) -> float:
@@ -149,4 +149,4 @@ def optimal_bound(problem: Problem, steps: int, max_positions: int = 10) -> tupl
     return value, [bits(m) for m in plan]
 
 
-__all__ = ["total_correlation", "step_cost", "step_bound", "optimal_bound", "FiniteSetProblem"]
+__all__ = ["total_correlation", "step_cost", "step_bound", "optimal_bound"]

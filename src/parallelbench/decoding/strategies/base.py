@@ -31,6 +31,9 @@ class Strategy:
     """True when the strategy follows a steps/k schedule (``view.n_commit`` is meaningful)."""
     revises: ClassVar[bool] = False
     """True when committed tokens may be re-masked."""
+    candidates_only: ClassVar[bool] = False
+    """True when ``select`` reads ``view.x_hat``/``view.confidence`` at candidate positions only
+    and commits candidates only: the sampler then scores just those (the greedy hot path)."""
     params: ClassVar[dict[str, Any]] = {}
     """Strategy-specific parameters and their defaults."""
     source: ClassVar[str] = ""

@@ -11,8 +11,9 @@ _ORDERS = ("entropy", "confidence", "margin")
 
 
 def entropy(view) -> torch.Tensor:
-    """Shannon entropy (nats) of every position's distribution q (exact: 0 log 0 = 0)."""
-    return torch.special.entr(view.probs.to(torch.float64)).sum(-1)
+    """Shannon entropy (nats) of each candidate position's distribution q (exact: 0 log 0 = 0;
+    float64). Non-candidates get 0 when the view scores candidates only."""
+    return scores.per_position(view, lambda p: torch.special.entr(p.to(torch.float64)).sum(-1))
 
 
 @strategy("eb", aliases=("eb_sampler", "entropy-bounded", "entropy_bounded"))
@@ -27,6 +28,7 @@ class EntropyBounded(Strategy):
     """
 
     params = {"gamma": 0.01, "order": "entropy"}
+    candidates_only = True
     source = (
         "EB-Sampler 2505.24857; budget in nats on the clean (untempered) q, per block, "
         "loop until the block is full (the DUS implementation's iteration cap is not reproduced)"

@@ -91,6 +91,7 @@ class PCSampler(Strategy):
     """
 
     fixed_count = True
+    candidates_only = True
     params = {"lam": 0.25, "alpha": 10.0, "variant": "confidence", "position": "exponential",
               "background": None, "lambda": None}
     source = (
@@ -116,15 +117,17 @@ class PCSampler(Strategy):
         self._table = None  # built lazily: the vocabulary size is known at the first step
 
     def score(self, view) -> torch.Tensor:
-        V = view.logits.shape[-1]
+        b, G, V = view.raw_logits.shape
         if self._table is None or self._table.numel() != V:
-            self._table = background_table(self._background, V, view.logits.device)
+            self._table = background_table(self._background, V, view.raw_logits.device)
         if self.p["variant"] == "random":
-            u = scores.row_uniform(view, (view.logits.shape[1],))
+            u = scores.row_uniform(view, (G,))
         else:
             u = view.confidence.to(torch.float64)
-        calibrated = (-u * torch.log(self._table[view.x_hat] + 1e-9)).clamp(max=float(self.p["alpha"]))
-        offset = torch.arange(view.logits.shape[1], device=u.device)[None, :] - view.block_start[:, None]
+        # Only candidates are scored: elsewhere x_hat may be the mask id, outside the table.
+        tokens = view.x_hat.masked_fill(~view.candidates, 0)
+        calibrated = (-u * torch.log(self._table[tokens] + 1e-9)).clamp(max=float(self.p["alpha"]))
+        offset = torch.arange(G, device=u.device)[None, :] - view.block_start[:, None]
         lam = float(self.p["lam"])
         if self.p["position"] == "exponential":
             return torch.exp(-lam * offset.to(torch.float64)) * calibrated

@@ -16,6 +16,7 @@ class ConfidenceThreshold(Strategy):
     """
 
     params = {"strict": False}
+    candidates_only = True
     source = "Fast-dLLM 2505.22618, confidence-aware parallel decoding"
 
     def check(self):
@@ -38,6 +39,7 @@ class ConfidenceFactor(Strategy):
     """
 
     params = {"faithful_factor_last_rank": False}
+    candidates_only = True
     source = "Fast-dLLM 2505.22618, factor rule (n+1)(1-c_(n)) <= f"
 
     def check(self):

@@ -7,6 +7,7 @@ from .base import Strategy, strategy
 
 class _TopK(Strategy):
     fixed_count = True
+    candidates_only = True
     source = "LLaDA (2502.09992) uniform schedule; Dream (2508.15487) scores"
 
     def score(self, view):
