@@ -32,6 +32,13 @@ def entropy_of(logits: torch.Tensor) -> torch.Tensor:
     return -(p * torch.log(p.clamp_min(1e-300))).sum(-1)
 
 
+def _count_call(model, ids) -> torch.Tensor:
+    """Count one forward pass of ``ids`` and return zero float64 logits to fill in."""
+    model.calls += 1
+    model.rows += ids.shape[0]
+    return torch.zeros(*ids.shape, V, dtype=torch.float64)
+
+
 class TableModel:
     """Static predictions: generated offset j of a row gets ``table[key][j]`` (log-probs [G, V]),
     where the key is the row's last prompt token (so left padding changes nothing). Counts calls
@@ -42,10 +49,8 @@ class TableModel:
         self.G, self.calls, self.rows = gen_length, 0, 0
 
     def __call__(self, ids, attention_mask=None):
-        self.calls += 1
-        self.rows += ids.shape[0]
+        out = _count_call(self, ids)
         b, L = ids.shape
-        out = torch.zeros(b, L, V, dtype=torch.float64)
         for i in range(b):
             key = int(ids[i, L - self.G - 1]) if None not in self.tables else None
             out[i, L - self.G:] = self.tables[key]
@@ -61,10 +66,8 @@ class RuleModel:
         self.rule, self.G, self.calls, self.rows = rule, gen_length, 0, 0
 
     def __call__(self, ids, attention_mask=None):
-        self.calls += 1
-        self.rows += ids.shape[0]
+        out = _count_call(self, ids)
         b, L = ids.shape
-        out = torch.zeros(b, L, V, dtype=torch.float64)
         for i in range(b):
             key, gen = int(ids[i, L - self.G - 1]), ids[i, L - self.G:].tolist()
             for j in range(self.G):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from decoding_testkit import BertAdapter, tiny_bert
 from parallelbench.decoding import decode
 
 transformers = pytest.importorskip("transformers")
@@ -21,41 +22,11 @@ STRATEGIES = {
 }
 
 
-class CountingBert:
-    """BertForMaskedLM as a sampler model: 2-D masks become pad-aware positions and an additive
-    4-D mask; 4-D boolean masks (WINO's extended call) are passed through the same way. Logits are
-    scaled so that some predictions are confident. Counts calls and rows."""
-
-    supports_4d_attention = True
-
-    def __init__(self, model, scale: float):
-        self.model, self.scale, self.calls, self.rows = model, scale, 0, 0
-
-    def __call__(self, ids, attention_mask=None, position_ids=None):
-        self.calls += 1
-        self.rows += ids.shape[0]
-        if attention_mask is None:
-            attention_mask = torch.ones_like(ids)
-        if attention_mask.dim() == 2:
-            if position_ids is None:
-                position_ids = (attention_mask.long().cumsum(1) - 1).clamp(min=0)
-            allowed = attention_mask.bool()[:, None, None, :].expand(-1, 1, ids.shape[1], -1)
-        else:
-            allowed = attention_mask
-        bias = torch.zeros(allowed.shape, dtype=torch.float64).masked_fill(~allowed, torch.finfo(torch.float64).min)
-        out = self.model(input_ids=ids, attention_mask=bias, position_ids=position_ids)
-        return out.logits * self.scale
-
-
 @pytest.fixture(scope="module")
 def bert():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: one thread is much faster on a busy 2-core machine
-    torch.manual_seed(0)
-    cfg = transformers.BertConfig(vocab_size=V, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                  intermediate_size=64, max_position_embeddings=96,
-                                  attn_implementation="eager")
-    yield transformers.BertForMaskedLM(cfg).double().eval()
+    yield tiny_bert(V, torch.float64)
     torch.set_num_threads(threads)
 
 
@@ -72,7 +43,7 @@ def check(bert, strategy, scale, **kw):
     ids, attn = prompts()
     kw = {**STRATEGIES[strategy], **kw}
     seeds = kw.pop("seed", 0)
-    model = CountingBert(bert, scale)
+    model = BertAdapter(bert, scale)
     batch = decode(model, ids, attn, strategy=strategy, gen_length=16, block_length=8, mask_id=MASK,
                    pad_id=PAD, seed=seeds, **kw)
     assert not (batch.tokens == MASK).any()
@@ -81,7 +52,7 @@ def check(bert, strategy, scale, **kw):
     assert torch.allclose(batch.tokens_per_step, 16 / batch.nfe.double())
     for i in range(3):
         keep = attn[i].bool()
-        alone_model = CountingBert(bert, scale)
+        alone_model = BertAdapter(bert, scale)
         seed = seeds[i] if isinstance(seeds, list) else seeds
         alone = decode(alone_model, ids[i : i + 1, keep], strategy=strategy, gen_length=16, block_length=8,
                        mask_id=MASK, seed=seed, **kw)
@@ -114,7 +85,7 @@ def test_faithful_modes_run_on_tiny_bert(bert):
     for strategy, kw in [("wino", {"faithful_wino_shadow_candidates": True}),
                          ("klass", {"steps": 8, "faithful_klass_step_cap": True, "reset_per_block": False}),
                          ("slowfast", {"explore_steps": 2, "window": 3})]:
-        model = CountingBert(bert, 25.0)
+        model = BertAdapter(bert, 25.0)
         res = decode(model, ids, attn, strategy=strategy, gen_length=16, block_length=8, mask_id=MASK,
                      pad_id=PAD, **kw)
         assert int(res.nfe.max()) == model.calls
