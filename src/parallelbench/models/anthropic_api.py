@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigError
-from .api_base import ApiBackend, split_target
-from .settings import check_options
+from .api_base import ApiBackend, build_backend
 from .base import Generation, GenerationRequest, modelapi
 
 ANTHROPIC_URL = "https://api.anthropic.com"
@@ -69,8 +68,4 @@ class AnthropicMessages(ApiBackend):
 
 @modelapi("anthropic")
 def _make_anthropic(target: str = "", **options: Any) -> AnthropicMessages:
-    check_options("anthropic", options, AnthropicMessages.__init__, ApiBackend.__init__)
-    model, url = split_target(target)
-    if url and options.get("base_url"):
-        raise ConfigError("anthropic: give the base URL either after '@' or as base_url, not both")
-    return AnthropicMessages(model, base_url=url or options.pop("base_url", None), **options)
+    return build_backend("anthropic", AnthropicMessages, target, options)

@@ -21,6 +21,7 @@ import httpx
 from ..errors import ConfigError, ParallelBenchError
 from .base import Generation, GenerationRequest
 from .cache import ResponseCache
+from .settings import check_options
 
 log = logging.getLogger("parallelbench.models")
 
@@ -212,3 +213,13 @@ def split_target(target: str) -> tuple[str, str | None]:
     """``"model@base_url"`` -> ``("model", "base_url")``; ``"model"`` -> ``("model", None)``."""
     model, sep, url = target.partition("@")
     return model, (url if sep else None)
+
+
+def build_backend(name: str, cls: type, target: str, options: dict[str, Any]) -> Any:
+    """The shared factory of the HTTP backends: validate the option names, then take the base URL
+    from ``model@url`` or from ``base_url`` (not both)."""
+    check_options(name, options, cls.__init__, ApiBackend.__init__)
+    model, url = split_target(target)
+    if url and options.get("base_url"):
+        raise ConfigError(f"{name}: give the base URL either after '@' or as base_url, not both")
+    return cls(model, base_url=url or options.pop("base_url", None), **options)

@@ -33,10 +33,10 @@ def _remote_code_error(target: str, exc: Exception) -> ParallelBenchError | None
     return None
 
 
-def _from_pretrained(what: str, loader: Any, target: str, trust_remote_code: bool) -> Any:
+def _from_pretrained(what: str, loader: Any, target: str, trust_remote_code: bool, **kwargs: Any) -> Any:
     """``loader.from_pretrained`` with the loading failures turned into one-line errors."""
     try:
-        return loader.from_pretrained(target, trust_remote_code=bool(trust_remote_code))
+        return loader.from_pretrained(target, trust_remote_code=bool(trust_remote_code), **kwargs)
     except (OSError, ValueError, KeyError) as exc:
         err = _remote_code_error(target, exc)
         if err:
@@ -71,18 +71,10 @@ def load_weights(auto_class: Any, target: str, *, trust_remote_code: bool, dtype
 
     # transformers 5 renamed ``torch_dtype`` to ``dtype``.
     dtype_key = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
-    kwargs: dict[str, Any] = {"trust_remote_code": bool(trust_remote_code), dtype_key: dtype}
+    kwargs: dict[str, Any] = {dtype_key: dtype}
     if device_map is not None:
         kwargs["device_map"] = device_map
-    try:
-        model = auto_class.from_pretrained(target, **kwargs)
-    except (OSError, ValueError, KeyError) as exc:
-        err = _remote_code_error(target, exc)
-        if err:
-            raise err from None
-        raise ParallelBenchError(f"cannot load the weights of model {target!r}: "
-                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                                 ) from None
+    model = _from_pretrained("weights", auto_class, target, trust_remote_code, **kwargs)
     if device_map is None:
         model = model.to(device)
     return model.eval()

@@ -16,8 +16,7 @@ from typing import Any
 import httpx
 
 from ..errors import ConfigError
-from .api_base import ApiBackend, ApiError, _Retryable, split_target
-from .settings import check_options
+from .api_base import ApiBackend, ApiError, _Retryable, build_backend
 from .base import Generation, GenerationRequest, modelapi
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -128,8 +127,4 @@ class OpenAIChat(ApiBackend):
 
 @modelapi("openai")
 def _make_openai(target: str = "", **options: Any) -> OpenAIChat:
-    check_options("openai", options, OpenAIChat.__init__, ApiBackend.__init__)
-    model, url = split_target(target)
-    if url and options.get("base_url"):
-        raise ConfigError("openai: give the base URL either after '@' or as base_url, not both")
-    return OpenAIChat(model, base_url=url or options.pop("base_url", None), **options)
+    return build_backend("openai", OpenAIChat, target, options)
