@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 
-from ..errors import ConfigError
 from .api_base import ApiBackend, ApiError, _Retryable, build_backend
 from .base import Generation, GenerationRequest, modelapi
 
