@@ -6,7 +6,8 @@ docs/metrics.md for every rule, the quirks kept on purpose and the grammar/simil
 from parallelbench.metrics.base import Metric
 from parallelbench.metrics.bleu import bleu
 from parallelbench.metrics.grammar import (GRAMMAR_BACKENDS, GrammarChecker, GrammarCheckError,
-                                           HarperChecker, LanguageToolChecker, get_grammar_checker)
+                                           HarperChecker, HarperProfileChecker, LanguageToolChecker,
+                                           get_grammar_checker)
 from parallelbench.metrics.parsing import (parse_grid_loose, parse_grid_strict, parse_loose,
                                            parse_strict)
 from parallelbench.metrics.registry import get_metric, list_metrics
@@ -17,7 +18,8 @@ from parallelbench.metrics.similarity import (SIMILARITY_BACKENDS, BertScoreScor
 __all__ = [
     "Metric", "get_metric", "list_metrics",
     "parse_loose", "parse_strict", "parse_grid_loose", "parse_grid_strict",
-    "GrammarChecker", "GrammarCheckError", "HarperChecker", "LanguageToolChecker",
+    "GrammarChecker", "GrammarCheckError", "HarperChecker", "HarperProfileChecker",
+    "LanguageToolChecker",
     "get_grammar_checker", "GRAMMAR_BACKENDS",
     "SimilarityScorer", "BertScoreScorer", "ChrfScorer", "get_similarity_scorer",
     "bertscore_available", "SIMILARITY_BACKENDS",

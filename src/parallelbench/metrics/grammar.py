@@ -6,9 +6,12 @@ the backend reports zero issues. Backends:
 * ``languagetool`` -- the paper's metric: LanguageTool (en-US) through ``language_tool_python``
   (a local Java server, optional dependency) or any LanguageTool HTTP server (``url=`` or env
   ``LANGUAGETOOL_URL``), spoken to directly over its ``/v2/check`` API.
-* ``harper`` -- Harper (``harper-py``), offline and in-process, American English. A *different*
-  metric: results record it as such.
-* ``auto`` -- LanguageTool when reachable, else Harper, decided once when the checker is built.
+* ``harper-profile`` -- the offline default: Harper tuned to agree with LanguageTool's verdicts
+  (``grammar_profile``: no style rules, names and chat words allowed, word-order and agreement
+  rules added). Still not LanguageTool: results record it as such.
+* ``harper`` -- raw Harper (``harper-py``) with its default rules, far stricter than LanguageTool.
+* ``auto`` -- LanguageTool when reachable, else ``harper-profile``, decided once when the checker
+  is built.
 
 ``get_grammar_checker`` returns one shared checker per (name, url) in a process, so a run never
 mixes backends and the per-text cache is shared by all tasks.
@@ -27,12 +30,13 @@ from pathlib import Path
 from parallelbench.errors import ConfigError, ParallelBenchError
 from parallelbench.metrics.base import as_text
 
-__all__ = ["GrammarChecker", "HarperChecker", "LanguageToolChecker", "GrammarCheckError",
+__all__ = ["GrammarChecker", "HarperChecker", "HarperProfileChecker", "LanguageToolChecker",
+           "GrammarCheckError",
            "get_grammar_checker", "GRAMMAR_BACKENDS"]
 
 log = logging.getLogger(__name__)
 
-GRAMMAR_BACKENDS = ("auto", "languagetool", "harper")
+GRAMMAR_BACKENDS = ("auto", "languagetool", "harper-profile", "harper")
 LANGUAGE = "en-US"
 # Server settings from the reference (they change speed and suggestions, not which issues exist).
 LT_CONFIG = {"maxCheckThreads": 1, "maxSpellingSuggestions": 1}
@@ -135,6 +139,32 @@ class HarperChecker(GrammarChecker):
         # A Linter is not thread-safe: calls are serialised.
         with _HARPER_LOCK:
             return len(_harper_linter().lint(text, language="plaintext"))
+
+
+class HarperProfileChecker(HarperChecker):
+    """Harper under the offline grammar profile (``grammar_profile``; docs/metrics.md), recorded
+    as ``harper-profile<N>-<harper-py version>``. Same size guard as ``HarperChecker``."""
+
+    def __init__(self, cache_size: int = CACHE_SIZE) -> None:
+        super().__init__(cache_size)
+        from parallelbench.metrics.grammar_profile import PROFILE_VERSION
+
+        self.name = self.name.replace("harper-", f"harper-profile{PROFILE_VERSION}-", 1)
+        self._profile = None
+
+    def issue_list(self, text: str) -> list[tuple[str, str]]:
+        """The (rule, text) issues the profile finds in ``text`` (for inspection and tuning)."""
+        from parallelbench.metrics.grammar_profile import ProfileLinter
+
+        with _HARPER_LOCK:
+            if self._profile is None:
+                self._profile = ProfileLinter()
+            return self._profile.issues(text)
+
+    def _issues(self, text: str) -> int:
+        if _harper_would_choke(text):
+            return 1
+        return len(self.issue_list(text))
 
 
 # --- LanguageTool -------------------------------------------------------------------------------
@@ -252,31 +282,33 @@ def _local_languagetool_present() -> bool:
 def _shared_checker(name: str, url: str | None) -> GrammarChecker:
     if name == "harper":
         return HarperChecker()
+    if name == "harper-profile":
+        return HarperProfileChecker()
     if name == "languagetool":
         return LanguageToolChecker(url=url)
-    # auto: LanguageTool if it answers now, otherwise Harper -- fixed for the checker's lifetime.
+    # auto: LanguageTool if it answers now, else the profile -- fixed for the checker's lifetime.
     if url or _local_languagetool_present():
         try:
             return LanguageToolChecker(url=url)
         except ParallelBenchError as exc:
-            log.warning("LanguageTool unavailable (%s); grammar uses Harper instead", exc)
-    return HarperChecker()
+            log.warning("LanguageTool unavailable (%s); grammar uses the Harper profile instead",
+                        exc)
+    return HarperProfileChecker()
 
 
 def get_grammar_checker(name: str = "auto", url: str | None = None) -> GrammarChecker:
-    """The grammar checker for ``name`` (``auto``, ``languagetool`` or ``harper``).
+    """The grammar checker for ``name`` (``auto``, ``languagetool``, ``harper-profile``, ``harper``).
 
     ``url`` (or env ``LANGUAGETOOL_URL``) points at a LanguageTool server. One checker is shared
     per (name, url) within a process. Raises ``ConfigError`` for an unknown name or an
     unavailable explicit backend.
     """
     key = (name or "auto").strip().lower()
-    if key == "lt":
-        key = "languagetool"
+    key = {"lt": "languagetool", "profile": "harper-profile"}.get(key, key)
     if key not in GRAMMAR_BACKENDS:
         raise ConfigError(f"unknown grammar backend {name!r}; known: {', '.join(GRAMMAR_BACKENDS)}")
     url = url or os.environ.get("LANGUAGETOOL_URL") or None
-    return _shared_checker(key, url if key != "harper" else None)
+    return _shared_checker(key, url if not key.startswith("harper") else None)
 
 
 get_grammar_checker.cache_clear = _shared_checker.cache_clear  # type: ignore[attr-defined]

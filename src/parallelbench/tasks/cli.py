@@ -42,7 +42,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--predictions", required=True,
                    help='JSONL, one {"index": I, "prediction": "..."} per line')
     p.add_argument("--output", help="write per-sample scores here (JSONL)")
-    p.add_argument("--grammar", choices=["auto", "harper", "languagetool"], default=None,
+    p.add_argument("--grammar", choices=["auto", "harper-profile", "harper", "languagetool"], default=None,
                    help="grammar backend of the text metrics")
     p.set_defaults(func=_cmd_score)
 
