@@ -96,7 +96,10 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     intro = (f"Results: `{Path(results_dir)}` - {len(records)} records, {len(store.errors())} failed samples, "
              f"git {manifest.get('git_commit') or 'n/a'}, metric backends {manifest.get('backends') or 'n/a'}.")
 
-    md = [f"# {title}\n", intro + "\n"]
+    from ..runner.comparability import format_section
+
+    comparability = format_section(manifest.get("comparability"))
+    md = [f"# {title}\n", intro + "\n", "## Comparability\n\n" + comparability + "\n"]
     for caption, path in figures.items():
         md.append(f"## {caption}\n\n![{caption}]({path.name})\n")
     for caption, frame_ in sections:
@@ -104,7 +107,10 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     md_path = out / "report.md"
     md_path.write_text("\n".join(md), encoding="utf-8")
 
-    body = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(intro)}</p>"]
+    head, *why = comparability.split("\n")
+    items = "".join(f"<li>{html.escape(w[2:])}</li>" for w in why)
+    body = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(intro)}</p>",
+            f"<h2>Comparability</h2><p>{html.escape(head)}</p>" + (f"<ul>{items}</ul>" if items else "")]
     for caption, path in figures.items():
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         body.append(f"<h2>{html.escape(caption)}</h2><img alt=\"{html.escape(caption)}\" "

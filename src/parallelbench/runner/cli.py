@@ -40,6 +40,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--executor", default="local", choices=("local", "ray"))
     run.add_argument("--ray-address", help="address of a running Ray cluster (default: start a local one)")
     run.add_argument("--ray-num-gpus", type=float, help="GPUs per Ray worker (default 1 for GPU backends, else 0)")
+    run.add_argument("--require-comparable", action="store_true",
+                     help="refuse to start unless the run is comparable with the paper (official data, "
+                          "LanguageTool, BERTScore, reference decoding, all samples, greedy)")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failing sample")
     run.add_argument("--wandb", action="store_true", help="also log the summary to Weights & Biases")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -153,7 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError("--out RESULTS_DIR is required")
     outcome = run_sweep(spec, args.out, executor=args.executor, ray_address=args.ray_address,
                         num_gpus=args.ray_num_gpus, fail_fast=args.fail_fast,
-                        progress=not args.no_progress, wandb=args.wandb)
+                        progress=not args.no_progress, wandb=args.wandb,
+                        require_comparable=args.require_comparable)
     print(format_table(outcome.summary))
     print(f"{outcome.units} units, {outcome.samples} samples: {outcome.skipped} already done, "
           f"{outcome.written} written, {outcome.failed} failed -> {outcome.path}")
@@ -164,8 +168,11 @@ def cmd_results(args: argparse.Namespace) -> int:
     from .store import ResultsStore
     from .summary import export, format_table, summary_frame
 
+    from .comparability import format_section
+
     store = ResultsStore(args.results_dir).open(write=False)
     records, errors = store.records(), store.errors()
+    print(format_section(store.read_manifest().get("comparability")) + "\n")
     print(format_table(summary_frame(records, errors)))
     if args.errors:
         for err in errors:

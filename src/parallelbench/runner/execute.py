@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 
 from ..errors import ConfigError, ParallelBenchError
 from ..models.base import get_model, model_prefixes
+from .comparability import assess, assess_planned
 from .expand import TaskSource, Unit, expand_units
 from .manifest import backends_from_records, build_manifest
 from .records import run_batch, sample_key
@@ -66,18 +67,24 @@ def _check_model_spec(spec: SweepSpec) -> None:
 def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_address: str | None = None,
               num_gpus: float | None = None, fail_fast: bool = False, progress: bool = True,
               source: TaskSource | None = None, wandb: bool = False, wandb_project: str = "parallelbench",
-              model: Any = None) -> RunOutcome:
+              model: Any = None, require_comparable: bool = False) -> RunOutcome:
     """Run every unit of ``spec`` that is not in the store at ``out`` yet.
 
     Everything is validated before the first sample runs (tasks, strategies, parameters, grids,
     model backend, executor, optional dependencies). A failing sample is recorded in
-    ``errors.jsonl`` and the run goes on, unless ``fail_fast``.
+    ``errors.jsonl`` and the run goes on, unless ``fail_fast``. With ``require_comparable`` a run
+    that would not be comparable with the paper raises ``ConfigError`` before anything is written.
     """
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
     _check_model_spec(spec)
     source = source or TaskSource(spec)
     units = expand_units(spec, source)
+    if require_comparable:
+        verdict = assess_planned(spec, units, source)
+        if not verdict["comparable"]:
+            raise ConfigError("not comparable with the paper (--require-comparable): "
+                              + "; ".join(verdict["reasons"]))
     if wandb:
         from .wandb_log import require_wandb
         require_wandb()
@@ -106,6 +113,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         records = store.records()
         manifest = store.read_manifest()
         manifest["backends"] = backends_from_records(records)
+        sources = {u.task: getattr(source.load(u.task), "source", "builtin") for u in units}
+        manifest["comparability"] = assess(spec, units, sources, manifest["backends"])
         store.write_manifest(manifest)
         export(records, store.path)
         table = summary_frame(records, store.errors())

@@ -1,0 +1,95 @@
+"""Whether a run is comparable with the paper, and if not, why (issue 11, docs/runs.md).
+
+A run is comparable when it measures what the paper measured: LanguageTool for grammar, real
+BERTScore for paraphrase similarity, the official task files, reference-faithful decoding, every
+sample of each task, greedy decoding and each task's own generation length. ``assess`` lists the
+reasons a run is not; the manifest stores the verdict, ``results`` and the report print it first,
+and ``run --require-comparable`` refuses to start when there is a reason.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["assess", "assess_planned", "format_section", "decoding_is_faithful"]
+
+
+def decoding_is_faithful(strategy: str, decoding: dict[str, Any]) -> tuple[bool, str]:
+    """Whether one decoding configuration is the reference's, and if not, which variant it is.
+
+    SINGLE CALL SITE for the decoding check: to be replaced by the reference-faithfulness function
+    of ``parallelbench.decoding`` (issue 11 part 1) when it lands. Until then a configuration is
+    taken as faithful unless it names a non-reference ``variant``.
+    """
+    variant = decoding.get("variant")
+    if variant not in (None, "reference", "faithful"):
+        return False, f"{strategy} variant={variant}"
+    return True, ""
+
+
+def _grammar_reason(names: list[str]) -> str | None:
+    others = [n for n in names if not n.startswith("languagetool")]
+    return f"grammar backend {', '.join(others)} (paper: LanguageTool)" if others else None
+
+
+def _similarity_reason(names: list[str]) -> str | None:
+    others = [n for n in names if not n.startswith("bertscore")]
+    return f"similarity backend {', '.join(others)} (paper: BERTScore)" if others else None
+
+
+def _spec_reasons(spec: Any, units: list, sources: dict[str, str]) -> list[str]:
+    reasons = []
+    builtin = sorted(t for t, s in sources.items() if s != "official")
+    if builtin:
+        shown = ", ".join(builtin[:4]) + (f" (+{len(builtin) - 4})" if len(builtin) > 4 else "")
+        reasons.append(f"built-in data instead of the official files: {shown}")
+    variants = sorted({why for u in units for ok, why in [decoding_is_faithful(u.strategy, u.decoding)]
+                       if not ok})
+    if variants:
+        reasons.append("corrected (non-reference) decoding: " + ", ".join(variants))
+    if spec.limit is not None:
+        reasons.append(f"subset of samples: limit={spec.limit}, sampling={spec.sampling}")
+    temps = sorted({u.temperature for u in units if u.temperature})
+    if temps:
+        reasons.append(f"temperature {', '.join(map(str, temps))} (paper: greedy, 0)")
+    if spec.max_tokens is not None:
+        reasons.append(f"max_tokens={spec.max_tokens} instead of each task's length")
+    return reasons
+
+
+def assess(spec: Any, units: list, sources: dict[str, str],
+           backends: dict[str, list[str]]) -> dict[str, Any]:
+    """The verdict for a run: ``{"comparable": bool, "reasons": [...]}``. ``sources`` maps each
+    task to its data source; ``backends`` holds the metric backends the records report."""
+    reasons = _spec_reasons(spec, units, sources)
+    for reason in (_grammar_reason(backends.get("grammar_backend", [])),
+                   _similarity_reason(backends.get("similarity_backend", []))):
+        if reason:
+            reasons.append(reason)
+    return {"comparable": not reasons, "reasons": reasons}
+
+
+def assess_planned(spec: Any, units: list, source: Any) -> dict[str, Any]:
+    """The verdict before anything runs: the backends are the ones scoring would pick now."""
+    tasks = {u.task: source.load(u.task) for u in units}
+    sources = {name: getattr(task, "source", "builtin") for name, task in tasks.items()}
+    backends: dict[str, list[str]] = {}
+    text_metrics = {getattr(t, "metric", "") for t in tasks.values()
+                    if getattr(t, "category", "") == "text_writing"}
+    if text_metrics:
+        from ..metrics import get_grammar_checker
+
+        backends["grammar_backend"] = [get_grammar_checker().name]
+    if "paraphrase_score" in text_metrics:
+        from ..metrics import get_similarity_scorer
+
+        backends["similarity_backend"] = [get_similarity_scorer().name]
+    return assess(spec, units, sources, backends)
+
+
+def format_section(verdict: dict[str, Any] | None) -> str:
+    """The short text section shown at the top of ``results`` and the report."""
+    if not verdict:
+        return "Comparable with the paper: unknown (run recorded before this check existed)"
+    if verdict.get("comparable"):
+        return "Comparable with the paper: yes"
+    return "Comparable with the paper: NO\n" + "\n".join(f"- {r}" for r in verdict["reasons"])
