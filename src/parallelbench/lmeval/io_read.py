@@ -206,9 +206,9 @@ def _record(run: _Run, lm_task: str, row: dict[str, Any], block: dict[str, Any],
     else:
         messages = doc.get("messages") or [{"role": "user", "content": _context(row)}]
         label = doc.get("label", row.get("target"))
-    task = block.get("task") or doc.get("pb_task") or our_task_name(lm_task)
-    ours = task is not None
-    task = task or lm_task
+    ours_name = doc.get("pb_task") or our_task_name(lm_task)
+    task = block.get("task") or ours_name or lm_task
+    ours = ours_name is not None
     index = int(next(v for v in (block.get("index"), doc.get("pb_index"), doc.get("index"),
                                  row.get("doc_id"), 0) if v is not None))
     if block:
