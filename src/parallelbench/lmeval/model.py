@@ -26,7 +26,7 @@ from lm_eval.api.model import LM
 from ..errors import ConfigError, ParallelBenchError
 from ..models import get_model
 from ..runner.expand import Unit, setting_label
-from ..runner.records import _generate, make_request, sample_seed
+from ..runner.records import _generate, make_request
 from ..tasks.sample import Sample
 from .args import parse_model_args, request_decoding
 

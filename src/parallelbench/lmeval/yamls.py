@@ -62,20 +62,17 @@ def _group_yaml(name: str, tasks: Iterable[str], alias: str) -> str:
 
 
 def task_files(tasks: list[str] | None = None, data_dir: str | None = None) -> dict[str, str]:
-    """``{file name: YAML text}`` of the task folder: the built-in tasks and groups, or, with
-    ``tasks``, exactly those tasks (read from ``data_dir``) and no groups."""
-    files: dict[str, str] = {}
-    if tasks is None:
-        for task in builtin_tasks():
-            files[f"{lm_task_name(task)}.yaml"] = _task_yaml(task, data_dir)
-        bench = benchmark_tasks()
-        files[f"_{GROUP}.yaml"] = _group_yaml(GROUP, bench, "ParallelBench")
-        for category, group in CATEGORY_GROUPS.items():
-            members = [t for t in bench if _category(t) == category]
-            files[f"_{group}.yaml"] = _group_yaml(group, members, f"ParallelBench - {category}")
-        return files
-    for task in tasks:
-        files[f"{lm_task_name(task)}.yaml"] = _task_yaml(task, data_dir)
+    """``{file name: YAML text}`` of the task folder: the built-in tasks, or exactly ``tasks``
+    (read from ``data_dir``); plus each group whose tasks are all there."""
+    tasks = builtin_tasks() if tasks is None else list(tasks)
+    files = {f"{lm_task_name(t)}.yaml": _task_yaml(t, data_dir) for t in tasks}
+    bench = benchmark_tasks()
+    groups = [(GROUP, bench, "ParallelBench")] + [
+        (group, [t for t in bench if _category(t) == category], f"ParallelBench - {category}")
+        for category, group in CATEGORY_GROUPS.items()]
+    for group, members, alias in groups:
+        if set(members) <= set(tasks):
+            files[f"_{group}.yaml"] = _group_yaml(group, members, alias)
     return files
 
 
@@ -112,8 +109,8 @@ def write_task_folder(data_dir: str | os.PathLike | None = None,
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.yaml"):
-            if old.name not in files:
+        for old in folder.glob("*.yaml"):  # ours only: --out may hold other task files
+            if old.name not in files and old.name.lstrip("_").startswith(GROUP):
                 old.unlink()
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
