@@ -22,7 +22,8 @@ GROUPS = ("parallelbench_all", "parallelbench_waiting_line", "parallelbench_text
 def write_reference_run(root: Path, model: str, gen_kwargs: dict, run: str, tasks: dict[str, list[dict]],
                         max_tokens: dict[str, int]) -> Path:
     """One ``pb eval`` run. ``tasks``: lm-eval task name -> samples as dicts with ``label``,
-    ``messages``, ``output``, ``score``, ``nfe`` (tokens per step = max_tokens / nfe)."""
+    ``messages``, ``output``, ``score``, ``nfe`` and optionally ``tokens_per_step`` (default
+    max_tokens / nfe)."""
     unmasking = gen_kwargs["unmasking"]
     if "k" in gen_kwargs:
         param = f"k{gen_kwargs['k']}"
@@ -41,7 +42,7 @@ def write_reference_run(root: Path, model: str, gen_kwargs: dict, run: str, task
                          "metadata": {"version": 0.1, "parallelbench_task": task}}
         lines = []
         for i, s in enumerate(samples):
-            tps = m / s["nfe"]
+            tps = s.get("tokens_per_step") or m / s["nfe"]
             row = {"doc_id": i,
                    "doc": {"messages": s["messages"], "label": s["label"], "metadata": {"length": 3},
                            "index": i, "output_prefix": None},
@@ -61,7 +62,7 @@ def write_reference_run(root: Path, model: str, gen_kwargs: dict, run: str, task
                                           for k in ("score",)},
                          "score_stderr,none": "N/A",
                          "nfe,none": sum(s["nfe"] for s in samples) / n, "nfe_stderr,none": "N/A",
-                         "tokens_per_step,none": sum(m / s["nfe"] for s in samples) / n}
+                         "tokens_per_step,none": sum(s.get("tokens_per_step") or m / s["nfe"] for s in samples) / n}
         n_samples[task] = {"original": 100, "effective": n}
     for group in GROUPS:
         results[group] = {"alias": group, "score,none": 50.0, "nfe,none": 4.0, "tokens_per_step,none": 2.0}

@@ -127,3 +127,5 @@ def test_cli_wrapper_runs_lm_eval(tmp_path, monkeypatch, capsys):
     # A bad model argument: one line, exit code 2.
     assert main(argv[:4] + ["model=ideal,strategy=random,tau_conf=2"] + argv[5:]) == 2
     assert "tau_conf" in capsys.readouterr().err
+    assert main(argv[:6] + ["no_such_task"]) == 2
+    assert capsys.readouterr().err.strip() == "parallelbench: error: lm-eval: Tasks not found: no_such_task"

@@ -13,6 +13,8 @@ import json
 import sys
 from typing import Any, Sequence
 
+from ..errors import ParallelBenchError
+
 MODEL_NAME = "parallelbench"
 _MODEL_TARGET = "parallelbench.lmeval.model:ParallelBenchLM"
 STAT_FIELDS = ("nfe", "tokens_per_step", "order", "output_tokens")
@@ -115,6 +117,11 @@ def main(argv: Sequence[str]) -> int:
 
         sys.argv = ["lm-eval", *argv]
         cli_evaluate()
+    except ParallelBenchError:
+        raise
+    except ValueError as exc:  # lm-eval's way of naming a user error ("Tasks not found: ...")
+        lines = str(exc).strip().splitlines()
+        raise ParallelBenchError(f"lm-eval: {lines[0] if lines else type(exc).__name__}") from None
     finally:
         sys.argv = saved
         lm_tasks.TaskManager, evaluator.simple_evaluate = base_manager, base_evaluate
