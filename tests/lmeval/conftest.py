@@ -1,7 +1,5 @@
 import pytest
 
-pytest.importorskip("lm_eval")
-
 
 @pytest.fixture(autouse=True)
 def _offline_cache(tmp_path_factory, monkeypatch):

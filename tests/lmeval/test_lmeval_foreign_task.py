@@ -14,6 +14,8 @@ import json
 
 import pytest
 
+pytest.importorskip("lm_eval")
+
 from parallelbench.lmeval import evaluate
 from parallelbench.lmeval.io_read import import_results
 from parallelbench.report import avg_curves, build_report, config_table, headline, load_frame

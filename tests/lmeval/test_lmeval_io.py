@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("lm_eval")
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reference_layout import write_reference_run  # noqa: E402

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+pytest.importorskip("lm_eval")
+
 from parallelbench.cli import main
 from parallelbench.errors import ConfigError, ParallelBenchError
 from parallelbench.lmeval import evaluate

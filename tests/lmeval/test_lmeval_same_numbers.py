@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest.importorskip("lm_eval")
+
 from parallelbench.lmeval import evaluate, lm_task_name
 from parallelbench.runner import StrategyGrid, SweepSpec, run_sweep
 from parallelbench.runner.store import ResultsStore

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("lm_eval")
 import yaml
 
 from parallelbench.cli import main
