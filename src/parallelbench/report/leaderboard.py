@@ -83,15 +83,16 @@ def headline(curves: dict[str, Iterable[Sequence[float]]], thresholds: Sequence[
     results = {}
     for strategy, points in curves.items():
         pts = list(points)
-        results[strategy] = {str(t): round(threshold_tps(pts, t, is_adaptive(strategy)), 4) for t in thresholds}
+        results[strategy] = {str(t): threshold_tps(pts, t, is_adaptive(strategy)) for t in thresholds}
     return {"thresholds": list(thresholds), "results": results}
 
 
 def strategy_csv(table: pd.DataFrame, strategy: str) -> pd.DataFrame:
     """One strategy's curve file ``task,tps,accuracy`` from a config table (rows: strategy x
     label x task with ``tps`` and ``accuracy`` in percent). Only leaderboard tasks are kept;
-    each configuration adds an ``avg`` row (mean tps and accuracy over its tasks); rows of each
-    task are sorted by tps."""
+    each configuration adds an ``avg`` row (mean tps and accuracy over its tasks). As in the
+    published files: tasks in alphabetical order of their ids, then the ``avg`` rows, each
+    task's rows sorted by tps, values at full precision."""
     sub = table[table["strategy"] == strategy].copy()
     sub["lb"] = sub["task"].map(leaderboard_task_id)
     sub = sub.dropna(subset=["lb"])
@@ -99,10 +100,33 @@ def strategy_csv(table: pd.DataFrame, strategy: str) -> pd.DataFrame:
     for label, grp in sub.groupby("label", sort=False):
         rows.append({"task": "avg", "tps": grp["tps"].mean(), "accuracy": grp["accuracy"].mean(), "_cfg": label})
     out = pd.DataFrame(rows, columns=["task", "tps", "accuracy", "_cfg"])
-    order = {t: i for i, t in enumerate(LEADERBOARD_TASKS + ("avg",))}
+    order = {t: i for i, t in enumerate(sorted(LEADERBOARD_TASKS) + ["avg"])}
     out["_o"] = out["task"].map(order)
     out = out.sort_values(["_o", "tps"], kind="stable")
-    return out[["task", "tps", "accuracy"]].round(4).reset_index(drop=True)
+    return out[["task", "tps", "accuracy"]].astype({"tps": float, "accuracy": float}).reset_index(drop=True)
+
+
+def write_strategy_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a curve file byte for byte as the published ones: CRLF line ends, floats as
+    Python writes them (``1.0``, ``86.41176470588235``)."""
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)  # lineterminator \r\n
+        writer.writerow(["task", "tps", "accuracy"])
+        for row in frame.itertuples(index=False):
+            writer.writerow([row.task, float(row.tps), float(row.accuracy)])
+    return path
+
+
+def write_headline(payload: dict, path: str | Path) -> Path:
+    """Write a leaderboard JSON as the published ones (indent 2, no final newline)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    return path
 
 
 def read_strategy_csv(path: str | Path) -> pd.DataFrame:
@@ -132,14 +156,8 @@ def export_leaderboard(table: pd.DataFrame, out_dir: str | Path, model: str) -> 
         frame = strategy_csv(table, strategy)
         if frame.empty:
             continue
-        path = out_dir / "figures" / model / f"{strategy}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False)
-        written.append(path)
+        written.append(write_strategy_csv(frame, out_dir / "figures" / model / f"{strategy}.csv"))
         curves[strategy] = avg_points(frame)
     if curves:
-        path = out_dir / "leaderboard" / f"{model}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(headline(curves), indent=2) + "\n", encoding="utf-8")
-        written.append(path)
+        written.append(write_headline(headline(curves), out_dir / "leaderboard" / f"{model}.json"))
     return written
