@@ -140,9 +140,11 @@ def test_official_sort_labels_follow_first_name_order(official_dir):
     plain = sum(s.reference == '["' + '", "'.join(sorted(s.metadata["items"])) + '"]'
                 for s in task)
     assert plain == 100  # the discrepancy the docs and `show` name
-    builtin = load_task("waiting_line/sort")
+    builtin = load_task("waiting_line/sort")  # the built-in labels follow the official order
+    assert all(s.reference == '["' + '", "'.join(sorted(s.metadata["items"])) + '"]' for s in builtin)
     by_last = sum(s.reference == '["' + '", "'.join(
-        sorted(s.metadata["items"], key=lambda x: x.split()[1])) + '"]' for s in builtin)
+        sorted(s.metadata["items"], key=lambda x: x.split()[1])) + '"]'
+        for s in load_task("waiting_line/sort_by_last_name"))
     assert by_last == 100
 
 

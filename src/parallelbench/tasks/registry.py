@@ -2,7 +2,8 @@
 
 Factories run only when a task is loaded. Names follow the reference (``waiting_line/copy``,
 ``puzzle/sudoku_n4_12``...). Besides the registered names, these patterns resolve too:
-``waiting_line_n<N>/<op>`` (any list length), ``words_to_sentence/<level>_n<K>`` (K = 1..7) and
+``waiting_line_n<N>/<op>`` (any list length), ``waiting_line[_n<N>]/sort_by_last_name`` (sort
+labels by last name, as the prompt asks), ``words_to_sentence/<level>_n<K>`` (K = 1..7) and
 ``list_ops/<op>`` / ``list_ops/<op>_n<N>`` for all ten list operations.
 """
 from __future__ import annotations
@@ -75,11 +76,15 @@ def _prefix(records: list, num_samples: int | None, name: str) -> list:
 
 
 def _list_task(name: str, category: str, op: str, lengths: list[int], per_length: int,
-               num_samples: int | None, seed: int | None, *, shots: int) -> Task:
-    """A list task built per length bucket (Waiting Line: one stream bucketed by length)."""
+               num_samples: int | None, seed: int | None, *, shots: int,
+               by_last: bool = False) -> Task:
+    """A list task built per length bucket (Waiting Line: one stream bucketed by length).
+    Sort labels order the whole "First Last" strings, as the reference's files do; ``by_last``
+    orders them by last name instead, as the prompt asks (``waiting_line/sort_by_last_name``)."""
     if category == "waiting_line":
         firsts, lasts = builtin_name_parts()
-        pool, distinct, sort_key = name_pool(firsts, lasts), True, by_last_name
+        pool, distinct = name_pool(firsts, lasts), True
+        sort_key = by_last_name if by_last else sorted
         if max(lengths) > min(len(firsts), len(lasts)):
             raise ConfigError(f"{name}: at most {min(len(firsts), len(lasts))} people per line")
         template = prompts.WAITING_LINE_PROMPTS[op]
@@ -126,6 +131,9 @@ def _register_lists() -> None:
 
         register(f"waiting_line_n15/{op}", category="waiting_line", op=op)(waiting15)
 
+        if op == "sort":
+            _DYNAMIC_LIST_OPS["sort_by_last_name"] = _sort_by_last_name
+
         def letters(n=None, num_samples=None, seed=None, source=None, *, _op=op,
                     _name=f"list_ops/{op}"):
             lengths = _lengths_for(n, [6, 8, 10, 12, 14, 16])
@@ -135,6 +143,15 @@ def _register_lists() -> None:
         if op in ("copy", "replace_index", "replace_random", "shuffle"):
             register(f"list_ops/{op}", category="list_ops", op=op)(letters)
         _DYNAMIC_LIST_OPS[op] = letters
+
+
+def _sort_by_last_name(n=None, num_samples=None, seed=None, source=None, *, _n=None,
+                       _name="waiting_line/sort_by_last_name"):
+    """Waiting Line sort with labels ordered by last name (the same lines as ``sort``). Not
+    registered, so ``waiting_line/*`` keeps the reference's ten tasks."""
+    lengths = _lengths_for(n if n is not None else _n, [3, 4, 5, 6])
+    per = 25 if len(lengths) == 4 else 100
+    return _list_task(_name, "waiting_line", "sort", lengths, per, num_samples, seed, shots=1, by_last=True)
 
 
 _DYNAMIC_LIST_OPS: dict[str, Builder] = {}
@@ -217,6 +234,8 @@ def _sudoku(n=None, num_samples=None, seed=None, source=None) -> Task:
 
 
 _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], tuple[Builder, dict]]]] = [
+    (re.compile(r"waiting_line(?:_n(\d+))?/sort_by_last_name"),
+     lambda m: (_sort_by_last_name, {"_name": m[0], **({"_n": int(m[1])} if m[1] else {})})),
     (re.compile(r"waiting_line_n(\d+)/(\w+)"),
      lambda m: (_REGISTRY[f"waiting_line/{m[2]}"].build,
                 {"_n": int(m[1]), "_name": m[0]})),
