@@ -118,9 +118,10 @@ def test_latin_squares_are_valid():
 
 
 def test_sudoku_puzzles_have_exactly_one_solution():
-    task = load_task("puzzle/sudoku_n4_12")
+    task = load_task("puzzle/sudoku_n4_12")  # no Dream set given: self-generated, and says so
     puzzles = [s.metadata["puzzle"] for s in task]
     assert len(task) == 100 and len(set(puzzles)) == 100
+    assert task.source == "builtin" and {s.metadata["source"] for s in task} == {"generated"}
     for sample in task:
         grid = text_to_grid(sample.metadata["puzzle"])
         assert len(grid) == 16 and grid.count(0) == 4

@@ -9,6 +9,7 @@ labels by last name, as the prompt asks), ``words_to_sentence/<level>_n<K>`` (K 
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -18,7 +19,8 @@ from . import prompts
 from .lists import (LETTERS, builtin_name_parts, by_last_name, derive_seed,
                     generate_list_records, name_pool)
 from .official import METRIC_BY_OP
-from .puzzles import generate_latin_records, generate_sudoku_records
+from .puzzles import (DREAM_SUDOKU_ENV, dream_sudoku_records, find_dream_sudoku, generate_latin_records,
+                      generate_sudoku_records)
 from .render import LIST_OPS
 from .task import Task
 from .text import SMOKE_WARNING, W2S_LEVELS, hf_records, smoke_records, w2s_records
@@ -224,13 +226,24 @@ def _latin(n=None, num_samples=None, seed=None, source=None, *, _n=4) -> Task:
 
 @register("puzzle/sudoku_n4_12", category="puzzle", op="sudoku")
 def _sudoku(n=None, num_samples=None, seed=None, source=None) -> Task:
+    """Dream's 4x4 Sudoku set (the reference's source, 108 puzzles in file order; our own seeded
+    one-shot pairing) when ``source`` is ``"dream"`` or a path, or when ``$PARALLELBENCH_DREAM_SUDOKU``
+    names it; otherwise (or with ``source="builtin"``) self-generated puzzles. Each sample's
+    ``metadata["source"]`` says which."""
     name = "puzzle/sudoku_n4_12"
     _no_n(name, n)
-    records = generate_sudoku_records(max(100, num_samples or 0),
-                                      derive_seed("sudoku_n4_12", 42 if seed is None else seed))
+    seed = derive_seed("sudoku_n4_12", 42 if seed is None else seed)
+    where = os.environ.get(DREAM_SUDOKU_ENV) if source in (None, "dream") else source
+    if source == "dream" and not where:
+        raise ConfigError(f"source='dream' needs ${DREAM_SUDOKU_ENV} (the folder or file of Dream's "
+                          f"4x4 Sudoku set, e.g. the official data's src/dream_sudoku)")
+    if where and where != "builtin":
+        records, origin = dream_sudoku_records(find_dream_sudoku(where), seed), "builtin-dream"
+    else:
+        records, origin = generate_sudoku_records(max(100, num_samples or 0), seed), "builtin"
     return Task(name, category="puzzle", op="sudoku", metric="sudoku_score",
                 template=prompts.SUDOKU_PROMPT, records=_prefix(records, num_samples, name),
-                source="builtin", config={"prompt": prompts.SUDOKU_PROMPT})
+                source=origin, config={"prompt": prompts.SUDOKU_PROMPT})
 
 
 _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], tuple[Builder, dict]]]] = [
