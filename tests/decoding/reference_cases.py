@@ -44,7 +44,8 @@ class Case:
     def run(self):
         """(reference, ours), each as (tokens, decoding order, NFE)."""
         rec = kit.Recording(self.prompt.shape[1], self.G)
-        ref = rec.trace(self.reference(rec).clone())
+        with torch.no_grad():
+            ref = rec.trace(self.reference(rec).clone())
         res = self.ours()
         return ref, (res.tokens[0], res.order[0], int(res.nfe[0]))
 
