@@ -58,7 +58,7 @@ class DecodeConfig:
     model returns (bf16 for bf16 weights), as the LLaDA, Dream and ParallelBench references do
     (probabilities near 1 round to 1.0, ties rank differently); ``float32`` = half-precision
     logits are upcast first (our correction). Strategies whose reference uses a fixed precision
-    (``klass``, ``dus``, ``wino``: float64; ``rcr``: float32) keep it either way."""
+    (``klass``, ``dus``, ``wino``, ``remdm``: float64; ``rcr``: float32) keep it either way."""
     record_history: bool = False
     """Keep a snapshot of each row's generated region after each of its steps."""
     params: dict[str, Any] = field(default_factory=dict)
