@@ -108,16 +108,19 @@ def low_at_2(p, n):
     return (target(p), 0.2 if p == 2 and n < 4 else 0.95)
 
 
-def test_dus_remasks_low_confidence_and_carries_it_to_the_next_level():
+def test_dus_remasks_low_confidence_and_the_reference_never_reschedules_it():
     # B = 8: levels {0, 4}, {2, 6}, {1, 3, 5, 7}; position 2 has confidence 0.2 < tau_r at level 2.
-    res = run(low_at_2, "dus", G=8)
+    ref = run(low_at_2, "dus", G=8)
+    assert int(ref.nfe[0]) == 3 and int(ref.remasked[0]) == 1
+    assert filled(ref, 2) == {0, 4, 6}  # 2 was committed and re-masked ...
+    assert int(ref.tokens[0, 2]) == MASK  # ... and stays masked, as in the references
+    # The corrected variant carries it into the next level.
+    res = run(low_at_2, "dus", G=8, variant="corrected")
     assert int(res.nfe[0]) == 3 and int(res.remasked[0]) == 1
-    assert filled(res, 2) == {0, 4, 6}  # 2 was committed and re-masked
+    assert filled(res, 2) == {0, 4, 6}
     assert int(res.order[0, 2]) == 3 and res.tokens[0].tolist() == right_tokens(8)
-    # tau_r = 0 disables re-masking; the faithful mode never reschedules (the mask stays).
+    # tau_r = 0 disables re-masking.
     assert int(run(low_at_2, "dus", G=8, tau_r=0.0).remasked[0]) == 0
-    faithful = run(low_at_2, "dus", G=8, faithful_dus_no_reschedule=True)
-    assert int(faithful.nfe[0]) == 3 and int(faithful.tokens[0, 2]) == MASK
 
 
 # ---------------------------------------------------------------------------------- remdm
@@ -125,7 +128,6 @@ def test_remdm_plan_inserts_loop_steps_at_seven_eighths():
     assert remdm_plan(16, 4, 16, 2) == [4, 4, 4, 4, LOOP, LOOP]  # theta = 14 >= s: at the end
     assert remdm_plan(8, 8, 8, 1) == [1] * 7 + [LOOP, 1]  # theta = 7
     assert remdm_plan(2, 2, 2, 1) == [1, LOOP, 1]  # theta clamped to [1, B - 1]
-    assert remdm_plan(16, 4, 16, 1, total_steps=8) == [2, 2, 2, 2, LOOP]  # PB quirk
 
 
 CONF = [0.61, 0.93, 0.72, 0.55, 0.88, 0.97, 0.66, 0.81]
@@ -147,10 +149,9 @@ def test_remdm_nfe_and_remasks_the_least_confident_committed_slot():
     assert filled(res, 6) == set(range(8))
 
 
-def test_remdm_faithful_total_steps_leaves_masks():
-    res = run(fixed_conf, "remdm", G=16, B=8, steps=4, faithful_remdm_total_steps=True)
-    # s = 2 but the schedule is drawn from S = 4: 2 + 2 tokens per block, 4 masks left per block.
-    assert int(res.nfe[0]) == 4 + 2 and int((res.tokens[0] == MASK).sum()) == 8
+def test_remdm_has_no_corrected_variant():
+    with pytest.raises(ConfigError, match="no corrected variant"):
+        run(fixed_conf, "remdm", G=16, B=8, steps=4, variant="corrected")
 
 
 # ---------------------------------------------------------------------------------- rcr
@@ -196,7 +197,7 @@ def trap(p, n):
 
 
 def test_wino_revokes_a_token_with_low_back_confidence():
-    res = run(trap, "wino", G=8)
+    res = run(trap, "wino", G=8, variant="corrected")
     # step 1 accepts slots 0 (wrong) and 1; step 2 accepts 5 more and the shadow of slot 0, which
     # now sees slot 1, gives the wrong token ~0 -> revoked; step 3 redrafts it correctly with 7.
     assert filled(res, 1) == {0, 1}
@@ -205,7 +206,7 @@ def test_wino_revokes_a_token_with_low_back_confidence():
     assert int(res.remasked[0]) == 1 and int(res.nfe[0]) == 3
     assert res.tokens[0].tolist() == right_tokens(8)
     # without verification the wrong token stays
-    assert int(run(trap, "wino", G=8, tau2=0.0).tokens[0, 0]) == other(0)
+    assert int(run(trap, "wino", G=8, tau2=0.0, variant="corrected").tokens[0, 0]) == other(0)
 
 
 def test_wino_extended_attention_pattern():
@@ -226,8 +227,8 @@ def test_wino_needs_a_4d_capable_model():
                gen_length=8, mask_id=MASK)
 
 
-def test_wino_faithful_shadow_candidates_completes():
-    res = run(trap, "wino_dllm", G=8, faithful_wino_shadow_candidates=True)
+def test_wino_reference_shadow_candidates_completes():
+    res = run(trap, "wino_dllm", G=8)  # the ParallelBench port: shadow slots draft too
     assert not (res.tokens == MASK).any()
 
 

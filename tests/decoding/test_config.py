@@ -71,7 +71,10 @@ BAD = [
     (dict(strategy="eb", steps=None, gamma=-1.0), "gamma must be a number >= 0"),
     (dict(strategy="eb", steps=None, order="position"), "order must be one of"),
     (dict(strategy="origin", eps=1.0), r"eps must be in \[0, 1\)"),
-    (dict(strategy="pc", variant="margin"), "variant must be one of"),
+    (dict(strategy="pc", score="margin"), "score must be one of"),
+    (dict(strategy="pc", variant="margin"), "variant must be 'reference' or 'corrected'"),
+    (dict(strategy="confidence-topk", variant="corrected"), "no corrected variant"),
+    (dict(strategy="confidence-topk", confidence_dtype="float16"), "confidence_dtype must be"),
     (dict(strategy="pc", lam=-1.0), "lam must be a finite number >= 0"),
     (dict(strategy="pc", position="cosine"), "position must be one of"),
 ]

@@ -162,10 +162,10 @@ def test_pc_alpha_caps_the_calibrated_score():
     assert run(table, strategy="pc", k=1, lam=0.0, alpha=1e-6).order[0].tolist() == list(range(1, 7))
 
 
-def test_pc_random_variant_is_seeded():
+def test_pc_random_score_is_seeded():
     table = spread_table(10, seed=7)
-    a = run(table, strategy="pc", k=1, lam=0.0, variant="random", seed=1)
-    b = run(table, strategy="pc", k=1, lam=0.0, variant="random", seed=1)
-    c = run(table, strategy="pc", k=1, lam=0.0, variant="random", seed=2)
+    a = run(table, strategy="pc", k=1, lam=0.0, score="random", seed=1)
+    b = run(table, strategy="pc", k=1, lam=0.0, score="random", seed=1)
+    c = run(table, strategy="pc", k=1, lam=0.0, score="random", seed=2)
     assert torch.equal(a.order, b.order) and not torch.equal(a.order, c.order)
     assert not torch.equal(a.order, run(table, strategy="pc", k=1, lam=0.0).order)

@@ -116,20 +116,23 @@ def test_threshold_pass_rule_is_non_strict_unless_asked():
     assert strict.tokens[0].tolist() == [1] * 4  # token ties: the lowest id (argmax)
 
 
-def test_factor_rule_and_the_faithful_last_rank_quirk():
+def test_factor_rule_reference_last_rank_and_the_corrected_variant():
     f1 = dict(strategy="confidence-factor", factor=1.0)
     # Sorted 0.99, 0.9, 0.8, 0.1 vs thresholds -, 0.667, 0.75, 0.8: first failure at the last rank.
     table = confidences(0.99, 0.9, 0.8, 0.1)
-    assert commits_per_step(run(table, **f1)) == [3, 1]
-    assert commits_per_step(run(table, **f1, faithful_factor_last_rank=True)) == [4]
-    # Exactly two left: the corrected rule can commit one; the quirk always commits both.
+    assert commits_per_step(run(table, **f1)) == [4]  # the references commit all of them
+    assert commits_per_step(run(table, **f1, variant="corrected")) == [3, 1]
+    # Exactly two left: the reference always commits both; the corrected rule can commit one.
     table = confidences(0.9, 0.5)
-    assert commits_per_step(run(table, **f1)) == [1, 1]
-    assert commits_per_step(run(table, **f1, faithful_factor_last_rank=True)) == [2]
+    assert commits_per_step(run(table, **f1)) == [2]
+    assert commits_per_step(run(table, **f1, variant="corrected")) == [1, 1]
     # A failure before the last rank is the same under both rules: 0.5 < 0.75 at rank 3.
     table = confidences(0.99, 0.5, 0.95, 0.1)
-    for faithful in (False, True):
-        res = run(table, **f1, faithful_factor_last_rank=faithful)
+    for variant in ("reference", "corrected"):
+        res = run(table, **f1, variant=variant)
         assert res.order[0].tolist()[:3] == [1, 2, 1] and commits_per_step(res)[0] == 2
-    # A larger factor is more permissive: f = 1.9 lets 0.5 pass at rank 2 (theta = 0.367).
-    assert commits_per_step(run(confidences(0.99, 0.5, 0.1), strategy="factor", factor=1.9))[0] == 2
+    # A larger factor is more permissive: f = 1.9 lets 0.5 pass at rank 2 (theta = 0.367); 0.1
+    # fails at the last rank (theta = 0.525), so the reference commits all three.
+    table = confidences(0.99, 0.5, 0.1)
+    assert commits_per_step(run(table, strategy="factor", factor=1.9, variant="corrected"))[0] == 2
+    assert commits_per_step(run(table, strategy="factor", factor=1.9)) == [3]

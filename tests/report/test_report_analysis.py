@@ -6,6 +6,7 @@ import pytest
 from parallelbench.report import (
     block_slope, centre_of_mass, config_table, load_frame, oracle_choices, oracle_point, task_map,
 )
+from parallelbench.report.data import avg_curves
 
 
 def rec(task, index, strategy, score, nfe, M=32, category="waiting_line", **decoding):
@@ -52,6 +53,34 @@ def test_oracle_averages_tasks_equally():
     point = oracle_point(load_frame(records))
     assert point.accuracy == pytest.approx(50.0)  # (100 + 0) / 2, not 25
     assert point.tps == pytest.approx((8 + 2) / 2)
+
+
+def test_oracle_covers_the_curves_tasks_whatever_their_generation_length():
+    # Waiting Line (M = 32) and a puzzle (M = 64), single block: one curve over both tasks, so
+    # one oracle over both (it used to group by block length = M and keep one task).
+    records = []
+    for task, M in (("waiting_line/copy", 32), ("puzzle/sudoku_n4_12", 64)):
+        for i in range(3):
+            for thr, nfe in ((0.5, 4), (0.9, 16)):
+                records.append(rec(task, i, "confidence-threshold", float(thr == 0.9 or i == 0), nfe, M=M,
+                                   threshold=thr))
+    frame = load_frame(records)
+    point = oracle_point(frame)
+    curves = avg_curves(config_table(frame))
+    assert point.tasks == 2 == int(curves["tasks"].iloc[0]) and point.samples == 6
+    assert set(point.per_task["task"]) == {"waiting_line/copy", "puzzle/sudoku_n4_12"}
+
+
+def test_oracle_uses_the_curves_records_and_complete_samples():
+    records = [rec("t/a", i, "confidence-threshold", 1.0, 8, threshold=thr) for i in range(2) for thr in (0.5, 0.9)]
+    # sample 2 ran under one threshold only: the oracle cannot choose for it
+    records.append(rec("t/a", 2, "confidence-threshold", 0.0, 8, threshold=0.5))
+    # block-length grid points are not on the single-block curves: ignored
+    records += [rec("t/a", i, "confidence-threshold", 0.0, 32, threshold=0.5, block_length=4) for i in range(2)]
+    point = oracle_point(load_frame(records))
+    assert point.samples == 2 and point.accuracy == pytest.approx(100.0)
+    grid_only = [r for r in records if "block_length" in r["setting"]]
+    assert oracle_point(load_frame(grid_only)).accuracy == pytest.approx(0.0)  # then the grid is the curve
 
 
 def test_centre_of_mass_and_slope():

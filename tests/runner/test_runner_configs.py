@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from parallelbench.models.settings import model_kind
 from parallelbench.runner import expand_units, load_spec
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -31,9 +32,44 @@ def test_every_config_expands(name):
     spec = load_spec(path)
     units = expand_units(spec)
     assert units and len({u.key for u in units}) == len(units)
-    if name.startswith("dllm_vs_llm"):
+    if name.startswith("dllm_vs_llm"):  # SPEC 7.5: dLLMs (Mercury too) 128 / 64, AR models 1024
+        dllm = model_kind(spec.model) == "dllm"
         assert {u.max_tokens for u in units if u.task.startswith("waiting_line_n15/")} == \
-            ({1024} if name.endswith("_ar.yaml") else {128})
+            ({128} if dllm else {1024})
+        assert {u.max_tokens for u in units if not u.task.startswith("waiting_line_n15/")} == \
+            ({64} if dllm else {1024})
+
+
+DLLM_VS_LLM = {  # config -> (model, units): SPEC 7.5, the reference's cfg/paper/dllm_vs_llm
+    "dllm_vs_llm_dllm.yaml": ("hf-dllm:GSAI-ML/LLaDA-1.5", 34),
+    "dllm_vs_llm_llada10.yaml": ("hf-dllm:GSAI-ML/LLaDA-8B-Instruct", 34),
+    "dllm_vs_llm_dream.yaml": ("hf-dllm:Dream-org/Dream-v0-Instruct-7B", 34),
+    "dllm_vs_llm_diffucoder.yaml": ("hf-dllm:apple/DiffuCoder-7B-Instruct", 34),
+    "dllm_vs_llm_mercury.yaml": ("openai:mercury", 17),
+    "dllm_vs_llm_haiku.yaml": ("anthropic:claude-3-5-haiku-20241022", 17),
+    "dllm_vs_llm_ar.yaml": ("vllm:meta-llama/Llama-3.1-8B-Instruct", 17),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DLLM_VS_LLM))
+def test_dllm_vs_llm_configs_dry_run(name, capsys):
+    from parallelbench.cli import main
+
+    model, count = DLLM_VS_LLM[name]
+    spec = load_spec(CONFIGS / "paper" / name)
+    units = expand_units(spec)
+    assert spec.model == model and len(units) == count and spec.temperature == 0
+    assert len({u.task for u in units}) == 17
+    if count == 34:  # one block, steps = M and M/2
+        assert {(u.decoding["strategy"], u.decoding["k"]) for u in units} == {("confidence-topk", 1),
+                                                                             ("confidence-topk", 2)}
+        assert all("block_length" not in u.decoding for u in units)
+    else:
+        assert {u.strategy for u in units} == {"none"}
+    if name == "dllm_vs_llm_mercury.yaml":
+        assert spec.model_options == {"stream": True}
+    assert main(["run", "--config", str(CONFIGS / "paper" / name), "--dry-run"]) == 0
+    assert f"{count} units" in capsys.readouterr().out
 
 
 def test_spread_sampling_covers_every_list_length():

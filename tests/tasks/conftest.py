@@ -7,6 +7,13 @@ import pytest
 from tasks_testutil import OFFICIAL, OFFICIAL_CHECKED
 
 
+@pytest.fixture(autouse=True)
+def _no_dream_sudoku_from_the_environment(monkeypatch):
+    """The built-in Sudoku reads Dream's set when $PARALLELBENCH_DREAM_SUDOKU names it; tests set
+    it themselves."""
+    monkeypatch.delenv("PARALLELBENCH_DREAM_SUDOKU", raising=False)
+
+
 @pytest.fixture(scope="session")
 def official_dir() -> Path:
     if not (OFFICIAL / "test").is_dir():

@@ -146,3 +146,15 @@ def test_generate_rejects_bad_word_files(capsys, tmp_path):
     (tmp_path / "c.yaml").write_text("items: w.txt\ntasks: [{op: copy, lengths: [2]}]\n")
     assert_user_error(capsys, "generate", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "o"),
                       match="w.txt:2")
+
+
+def test_generate_sorts_names_in_the_reference_order_unless_asked(capsys, tmp_path):
+    (tmp_path / "c.yaml").write_text(
+        "group: g\nitems: names\nlengths: [5]\nsamples_per_length: 4\n"
+        "tasks: [{name: plain, op: sort}, {name: last, op: sort, sort: last_name}]\n")
+    code, _, err = run(capsys, "generate", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    for name, key in (("plain", None), ("last", lambda x: (x.split()[1], x))):
+        for s in load_task(f"g/{name}", data_dir=tmp_path / "o"):
+            items = s.metadata["items"]
+            assert json.loads(s.reference) == sorted(items, key=key)

@@ -1,10 +1,12 @@
 """Built-in generators: deterministic, valid, and following the reference algorithms."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from parallelbench.errors import ConfigError
-from parallelbench.tasks import load_task, solve_sudoku
+from parallelbench.tasks import load_task, registered_names, solve_sudoku
 from parallelbench.tasks.lists import builtin_name_parts, derive_seed, generate_list_records
 from parallelbench.tasks.puzzles import is_latin_square, text_to_grid
 from parallelbench.tasks.text import smoke_records, w2s_word_sets
@@ -45,13 +47,30 @@ def test_waiting_line_is_deterministic_and_valid(op):
         assert len(sample.messages) == 3 and sample.messages[1]["role"] == "assistant"
         assert sample.infill.count("[MASK]") == len(items) + {"insert": 1, "remove": -1}.get(
             op.split("_")[0], 0)
-        if op == "sort":  # the built-in generator follows the prompt: order by last name
-            assert sample.label == '["' + '", "'.join(
-                sorted(items, key=lambda s: s.split()[1])) + '"]'
+        if op == "sort":  # the reference's order: the whole "First Last" string
+            assert sample.label == '["' + '", "'.join(sorted(items)) + '"]'
         if op.endswith("_index"):
             assert sample.metadata["index"] == sample.record["input"]["index"]
         if op.startswith(("insert", "replace")):
             assert sample.metadata["word"] not in items
+
+
+@pytest.mark.parametrize("group", ["waiting_line", "waiting_line_n15", "waiting_line_n8"])
+def test_sort_by_last_name_is_its_own_task(group):
+    plain, by_last = load_task(f"{group}/sort"), load_task(f"{group}/sort_by_last_name")
+    assert by_last.name == f"{group}/sort_by_last_name" and by_last.op == "sort"
+    assert [s.metadata["items"] for s in by_last] == [s.metadata["items"] for s in plain]
+    assert by_last.template == plain.template and by_last.lengths == plain.lengths
+    for a, b in zip(plain, by_last):
+        items = a.metadata["items"]
+        assert b.label == '["' + '", "'.join(sorted(items, key=lambda x: (x.split()[1], x))) + '"]'
+        example = b.record["input"]["icl_examples"][0]  # the one-shot example follows suit
+        shown = json.loads(example["input"]["context"])
+        assert json.loads(example["answer"]) == sorted(shown, key=lambda x: (x.split()[1], x))
+    differs = sum(a.label != b.label for a, b in zip(plain, by_last))
+    assert differs > len(plain) // 2
+    # not registered: `waiting_line/*` keeps the reference's ten tasks
+    assert f"{group}/sort_by_last_name" not in registered_names()
 
 
 def test_scaled_and_custom_lengths():
@@ -99,9 +118,10 @@ def test_latin_squares_are_valid():
 
 
 def test_sudoku_puzzles_have_exactly_one_solution():
-    task = load_task("puzzle/sudoku_n4_12")
+    task = load_task("puzzle/sudoku_n4_12")  # no Dream set given: self-generated, and says so
     puzzles = [s.metadata["puzzle"] for s in task]
     assert len(task) == 100 and len(set(puzzles)) == 100
+    assert task.source == "builtin" and {s.metadata["source"] for s in task} == {"generated"}
     for sample in task:
         grid = text_to_grid(sample.metadata["puzzle"])
         assert len(grid) == 16 and grid.count(0) == 4

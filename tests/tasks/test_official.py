@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from parallelbench.errors import ConfigError, DataError
 from parallelbench.tasks import load_task, prompts
 from parallelbench.tasks.lists import generate_list_records, name_pool
 from parallelbench.tasks.puzzles import generate_latin_records
@@ -140,9 +141,11 @@ def test_official_sort_labels_follow_first_name_order(official_dir):
     plain = sum(s.reference == '["' + '", "'.join(sorted(s.metadata["items"])) + '"]'
                 for s in task)
     assert plain == 100  # the discrepancy the docs and `show` name
-    builtin = load_task("waiting_line/sort")
+    builtin = load_task("waiting_line/sort")  # the built-in labels follow the official order
+    assert all(s.reference == '["' + '", "'.join(sorted(s.metadata["items"])) + '"]' for s in builtin)
     by_last = sum(s.reference == '["' + '", "'.join(
-        sorted(s.metadata["items"], key=lambda x: x.split()[1])) + '"]' for s in builtin)
+        sorted(s.metadata["items"], key=lambda x: x.split()[1])) + '"]'
+        for s in load_task("waiting_line/sort_by_last_name"))
     assert by_last == 100
 
 
@@ -155,3 +158,35 @@ def test_data_dir_may_be_the_parent_of_test_and_n_filters(official_dir):
     assert [s.record for s in four] == [s.record for s in a][25:50]
     first = load_task("puzzle/sudoku_n4_12", data_dir=official_dir, num_samples=8)
     assert len(first) == 8 and first[0].label == "1342\n2431\n4123\n3214"
+
+
+def test_builtin_sudoku_reads_the_dream_source_set(official_dir, monkeypatch, tmp_path):
+    """With Dream's set available the built-in Sudoku has the official test items in file order
+    (the one-shot pairing is our own: the reference's is not reproducible)."""
+    official = load_task("puzzle/sudoku_n4_12", data_dir=official_dir)
+    monkeypatch.setenv("PARALLELBENCH_DREAM_SUDOKU", str(official_dir))  # finds src/dream_sudoku
+    task = load_task("puzzle/sudoku_n4_12")
+    assert task.source == "builtin-dream" and len(task) == 108 and task.max_tokens == official.max_tokens
+    assert [s.metadata["puzzle"] for s in task] == [s.metadata["puzzle"] for s in official]
+    assert [s.label for s in task] == [s.label for s in official]
+    assert {s.metadata["source"] for s in task} == {"dream_sudoku/sudoku_4x4_12.jsonl"}
+    assert all(s.metadata["length"] == 12 for s in task)
+    puzzles = {s.metadata["puzzle"] for s in task}
+    for s in task:
+        example = s.record["input"]["icl_examples"][0]
+        assert example["input"]["sudoku"] != s.metadata["puzzle"] and example["input"]["sudoku"] in puzzles
+    assert task.evaluate([s.reference for s in task])["score"] == 100.0
+    # explicit choices: a path, "dream" (the variable), or the generated puzzles
+    direct = load_task("puzzle/sudoku_n4_12", source=str(official_dir / "src" / "dream_sudoku"))
+    assert [s.messages for s in direct] == [s.messages for s in task]
+    assert load_task("puzzle/sudoku_n4_12", source="builtin").source == "builtin"
+    assert load_task("puzzle/sudoku_n4_12", source="dream", num_samples=5).source == "builtin-dream"
+    monkeypatch.delenv("PARALLELBENCH_DREAM_SUDOKU")
+    with pytest.raises(ConfigError, match="PARALLELBENCH_DREAM_SUDOKU"):
+        load_task("puzzle/sudoku_n4_12", source="dream")
+    with pytest.raises(DataError, match="Dream Sudoku set not found"):
+        load_task("puzzle/sudoku_n4_12", source=str(tmp_path))
+    bad = tmp_path / "sudoku_4x4_12.jsonl"
+    bad.write_text('{"input": "0042\\n2031\\n4023\\n3214", "output": "1111\\n2431\\n4123\\n3214"}\n')
+    with pytest.raises(DataError, match="sudoku_4x4_12.jsonl:1: .output. is not a solution"):
+        load_task("puzzle/sudoku_n4_12", source=str(tmp_path))

@@ -1,6 +1,7 @@
 """A batched, model-agnostic masked-diffusion sampler with pluggable unmasking strategies."""
 from . import scores
 from .config import DecodeConfig
+from .faithful import corrected_variants, is_reference_faithful
 from .sampler import decode
 from .schedules import dream_timestep, llada_uniform
 from .state import DecodeResult, DecodeState, StepView
@@ -12,9 +13,11 @@ __all__ = [
     "DecodeState",
     "StepView",
     "Strategy",
+    "corrected_variants",
     "decode",
     "dream_timestep",
     "get_strategy",
+    "is_reference_faithful",
     "list_strategies",
     "llada_uniform",
     "scores",

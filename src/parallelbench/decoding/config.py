@@ -53,6 +53,12 @@ class DecodeConfig:
     """Fixed-count schedule: ``llada`` (remainder to the first steps) or ``dream`` (to the last)."""
     suppress_mask: bool = True
     """Force the mask token's logit to -inf so it is never emitted (all reference models)."""
+    confidence_dtype: str = "model"
+    """Precision of the softmax behind token choice and confidence: ``model`` = in the dtype the
+    model returns (bf16 for bf16 weights), as the LLaDA, Dream and ParallelBench references do
+    (probabilities near 1 round to 1.0, ties rank differently); ``float32`` = half-precision
+    logits are upcast first (our correction). Strategies whose reference uses a fixed precision
+    (``klass``, ``dus``, ``wino``, ``remdm``: float64; ``rcr``: float32) keep it either way."""
     record_history: bool = False
     """Keep a snapshot of each row's generated region after each of its steps."""
     params: dict[str, Any] = field(default_factory=dict)
@@ -149,6 +155,8 @@ class DecodeConfig:
             raise ConfigError(f"tie_break must be 'position' or 'random', got {self.tie_break!r}")
         if self.noise_convention not in ("gumbel_clean", "tempered"):
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
+        if self.confidence_dtype not in ("model", "float32"):
+            raise ConfigError(f"confidence_dtype must be 'model' or 'float32', got {self.confidence_dtype!r}")
         if self.schedule not in ("llada", "dream"):
             raise ConfigError(f"schedule must be 'llada' or 'dream', got {self.schedule!r}")
 

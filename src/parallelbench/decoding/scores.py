@@ -35,13 +35,15 @@ def propose(view) -> tuple[torch.Tensor, torch.Tensor]:
     mask_id = cfg.mask_id if view.suppressing else None
     if not view.candidates_only:
         if cfg.temperature == 0:
+            if logits.dtype in _LOW_PRECISION:
+                return _greedy_softmax(logits, mask_id)
             return _greedy(logits, view.state.scratch(logits.shape, logits.dtype), mask_id)
         noise = row_uniform(view, tuple(logits.shape[1:]))
         return _sample(view.logits, noise, cfg, probs=view.probs if cfg.noise_convention == "gumbel_clean" else None)
     idx = view.candidates
     flat = _gather(view, idx)  # [N, V] in a reused buffer: scored in place
     if cfg.temperature == 0:
-        x, c = _greedy(flat, flat, mask_id)
+        x, c = _greedy_softmax(flat, mask_id) if flat.dtype in _LOW_PRECISION else _greedy(flat, flat, mask_id)
     else:
         if mask_id is not None:
             flat[:, mask_id] = NEG_INF
@@ -84,6 +86,28 @@ def _gather(view, idx: torch.Tensor) -> torch.Tensor:
         storage_rows = raw.as_strided(((b - 1) * (s0 // V) + G, V), (V, 1))
         return torch.index_select(storage_rows, 0, rows * (s0 // V) + pos, out=out)
     return out.copy_(raw[idx])
+
+
+_LOW_PRECISION = (torch.bfloat16, torch.float16)
+
+
+def _greedy_softmax(raw: torch.Tensor, mask_id: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Greedy choice the way the LLaDA, Dream and ParallelBench references make it from
+    half-precision logits: the softmax in that dtype, then the most probable token (the first one
+    among probabilities that round to the same value) and its rounded probability."""
+    logits = raw.clone() if mask_id is not None else raw
+    if mask_id is not None:
+        logits[..., mask_id] = NEG_INF
+    confidence, x_hat = torch.softmax(logits, dim=-1).max(dim=-1)
+    return x_hat, confidence
+
+
+def passes(values: torch.Tensor, threshold, strict: bool = False) -> torch.Tensor:
+    """``values >= threshold`` (``>`` when ``strict``) compared in the dtype of ``values``, as the
+    references compare a confidence tensor with a Python number (a bf16 confidence meets 0.9
+    rounded to bf16). ``threshold`` is a number or a tensor broadcastable to ``values``."""
+    t = torch.as_tensor(threshold, dtype=values.dtype, device=values.device)  # one rounding
+    return values > t if strict else values >= t
 
 
 def _greedy(raw: torch.Tensor, work: torch.Tensor, mask_id: int | None) -> tuple[torch.Tensor, torch.Tensor]:

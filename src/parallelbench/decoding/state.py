@@ -88,19 +88,28 @@ class DecodeState:
         j = self.step_in_block[rows].clamp(max=self.block_len)
         return self.plan[rows].gather(1, j[:, None]).squeeze(1)
 
-    def forward(self, model, rows: torch.Tensor) -> torch.Tensor:
-        """One model call on the given rows; returns float logits of the generated region (as the
-        model computed them: the mask token is not yet suppressed, see ``StepView.logits``)."""
+    def forward(self, model, rows: torch.Tensor, precision: str | None = None) -> torch.Tensor:
+        """One model call on the given rows; returns the logits of the generated region (as the
+        model computed them: the mask token is not yet suppressed, see ``StepView.logits``), in
+        the precision ``cast_logits`` picks."""
         out = model(self.x[rows], self.attn[rows])
         logits = getattr(out, "logits", out)
         if self.cfg.shift_logits:  # Dream: row i-1 predicts position i (the prompt is never empty)
             logits = logits[:, self.P - 1 : self.P - 1 + self.G]
         else:
             logits = logits[:, self.P : self.P + self.G]
-        if logits.dtype not in (torch.float32, torch.float64):
-            logits = logits.float()
         # The mask token is suppressed lazily by StepView: no full-vocabulary copy per step here.
-        return logits
+        return self.cast_logits(logits, precision)
+
+    def cast_logits(self, logits: torch.Tensor, precision: str | None = None) -> torch.Tensor:
+        """Logits in the precision the confidences are taken in: ``precision`` (a strategy's
+        fixed reference precision, ``float32``/``float64``) or the config's ``confidence_dtype``
+        (``model``: unchanged; ``float32``: half precision upcast). Never downcasts."""
+        want = precision or self.cfg.confidence_dtype
+        if want == "model" or logits.dtype == torch.float64:
+            return logits
+        target = torch.float64 if want == "float64" else torch.float32
+        return logits if logits.dtype == target else logits.to(target)
 
     def scratch(self, shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
         """A reusable work buffer of ``shape`` (avoids one large allocation per step)."""
@@ -186,5 +195,6 @@ class StepView:
 
     @cached_property
     def probs(self) -> torch.Tensor:
-        """Untempered softmax of the logits (float64 when the model returns float64)."""
+        """Untempered softmax of the logits, in their dtype (bf16 logits give bf16 probabilities,
+        as in the references; float64 when the model returns float64)."""
         return torch.softmax(self.logits, dim=-1)

@@ -30,9 +30,10 @@ _MASK_STRINGS = ("<|mdm_mask|>", "<|mask|>", "[MASK]", "<mask>")
 
 # Decoding defaults each family brings (a request's own decoding settings win).
 _DECODING = {
-    "llada": {},
+    # Both references take the softmax in the model's dtype (bf16 weights: bf16 probabilities).
+    "llada": {"confidence_dtype": "model"},
     # Dream samples with the tempered convention and puts a schedule's remainder last.
-    "dream": {"noise_convention": "tempered", "schedule": "dream"},
+    "dream": {"noise_convention": "tempered", "schedule": "dream", "confidence_dtype": "model"},
     "generic": {},
 }
 

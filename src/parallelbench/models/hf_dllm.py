@@ -25,7 +25,7 @@ POSTPROCESS = ("pb_skip_special", "truncate_at_first_eos")
 
 class DllmAdapter:
     """Wrap a HF masked-diffusion model as the sampler's callable
-    ``f(input_ids, attention_mask) -> logits [B, L, V]`` (float, mask logit = -inf)."""
+    ``f(input_ids, attention_mask) -> logits [B, L, V]`` (the model's dtype, mask logit = -inf)."""
 
     def __init__(self, model: Any, family: Family):
         import inspect
@@ -37,8 +37,6 @@ class DllmAdapter:
             self._takes_positions = False
 
     def __call__(self, input_ids: Any, attention_mask: Any = None) -> Any:
-        import torch
-
         device = next(self.model.parameters()).device
         x = input_ids.to(device)
         attn = attention_mask.to(device) if attention_mask is not None else None
@@ -62,9 +60,8 @@ class DllmAdapter:
                 if padded and self._takes_positions:  # positions restart at the first real token
                     kwargs["position_ids"] = (attn.long().cumsum(-1) - 1).clamp(min=0)
             out = self.model(**kwargs)
+        # Logits stay in the model's dtype: the sampler's confidence_dtype decides on upcasting.
         logits = getattr(out, "logits", out)
-        if logits.dtype not in (torch.float32, torch.float64):
-            logits = logits.float()
         # The mask token must never be predicted (DECODING.md 1); done here as well as in the
         # sampler so the adapter is safe to use on its own.
         logits[..., self.family.mask_id] = float("-inf")

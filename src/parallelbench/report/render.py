@@ -83,7 +83,8 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         written += export_leaderboard(table[table["model"] == model], out / "leaderboard_files", _model_slug(model))
 
     oracle_df = pd.DataFrame() if oracle is None else pd.DataFrame(
-        [{"strategy": oracle.strategy, "accuracy": oracle.accuracy, "tps": oracle.tps, "samples": oracle.samples}])
+        [{"strategy": oracle.strategy, "accuracy": oracle.accuracy, "tps": oracle.tps, "tasks": oracle.tasks,
+          "samples": oracle.samples}])
     manifest = store.read_manifest()
     sections = [
         ("Leaderboard metric (tokens per step at mean accuracy >= 80/75/70 %)", _headline_table(curves)),

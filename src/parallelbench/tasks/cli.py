@@ -29,8 +29,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir")
     p.add_argument("--n", type=int, help="list length (built-in generators)")
     p.add_argument("--seed", type=int, help="base seed of the built-in generators")
-    p.add_argument("--source", choices=["builtin", "hf"],
-                   help="text tasks: built-in smoke set (default) or Hugging Face (online)")
+    p.add_argument("--source", choices=["builtin", "hf", "dream"],
+                   help="text tasks: built-in smoke set (default) or Hugging Face (online); "
+                        "Sudoku: Dream's set ($PARALLELBENCH_DREAM_SUDOKU) or self-generated")
     p.set_defaults(func=_cmd_show)
 
     p = sub.add_parser("score", help="score a predictions file against a task")

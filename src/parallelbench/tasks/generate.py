@@ -17,7 +17,7 @@ seed; the result is ``<out>/<group>/<task>.jsonl`` plus ``task_config.yaml``, wh
 
 Every top-level key is a default that a task entry may override; a task may also give
 ``lengths: [4, 8, 16]`` (non-contiguous lengths are generated one length at a time), a custom
-``prompt`` and ``sort: plain | last_name``.
+``prompt`` and ``sort: plain | last_name`` (plain, the reference's order, by default).
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def build_task(entry: dict[str, Any], group: str, base_dir: Path) -> tuple[str, 
     table = prompts.WAITING_LINE_PROMPTS if category == "waiting_line" else prompts.LIST_OP_PROMPTS
     template = entry.get("prompt") or table[op]
     _check_prompt(template, op)
-    sort = entry.get("sort", "last_name" if category == "waiting_line" else "plain")
+    sort = entry.get("sort", "plain")  # the reference's order: the whole "First Last" string
     if sort not in ("plain", "last_name"):
         raise ConfigError(f"sort must be 'plain' or 'last_name', got {sort!r}")
     base = entry.get("seed", 42)

@@ -29,8 +29,10 @@ def load_task(name: str, data_dir: str | Path | None = None, n: int | None = Non
         num_samples: evaluate the first N samples (as the reference's ``num_samples``).
         seed: base seed of the built-in generators (default 42, SPEC 4.1.3); same seed, same
             data. Ignored for files read from ``data_dir``.
-        source: text tasks only: ``"builtin"`` (offline smoke set, default) or ``"hf"``
-            (Hugging Face datasets; needs network access).
+        source: text tasks: ``"builtin"`` (offline smoke set, default) or ``"hf"`` (Hugging Face
+            datasets; needs network access). Sudoku: ``"dream"`` or a path (Dream's 4x4 set,
+            the reference's source; default when ``$PARALLELBENCH_DREAM_SUDOKU`` names it) or
+            ``"builtin"`` (self-generated puzzles, the default otherwise).
     """
     if not isinstance(name, str) or not name.strip():
         raise ConfigError("a task name is required")
@@ -38,9 +40,9 @@ def load_task(name: str, data_dir: str | Path | None = None, n: int | None = Non
     if fixed and n is not None and int(fixed[1]) != n:
         raise ConfigError(f"task {name} fixes n={fixed[1]}; got n={n}")
     if source not in (None, "builtin", "builtin-smoke") and (
-            data_dir is not None or not name.startswith("paraphrase_summarize/")):
-        raise ConfigError(f"source={source!r} applies only to the built-in Summarization and "
-                          f"Paraphrasing tasks, not to {name}")
+            data_dir is not None or not name.startswith(("paraphrase_summarize/", "puzzle/sudoku"))):
+        raise ConfigError(f"source={source!r} applies only to the built-in Summarization, "
+                          f"Paraphrasing and Sudoku tasks, not to {name}")
     if data_dir is not None:
         return _load_from_files(name, data_dir, n, num_samples)
     build, fixed_kwargs = resolve(name)

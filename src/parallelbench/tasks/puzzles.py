@@ -1,15 +1,18 @@
-"""Puzzle generators: Latin squares (SPEC 4.3 procedure) and 4x4 Sudoku with a unique solution.
+"""Puzzle generators: Latin squares (SPEC 4.3 procedure) and 4x4 Sudoku with a unique solution,
+and a reader for Dream's 4x4 Sudoku set (the reference's source of ``sudoku_n4_12``).
 
-Both return records in the official layout (``input``/``answer``/``metadata``), with one-shot
-examples drawn from the same seeded rng after the test items, as the reference does.
+All return records in the official layout (``input``/``answer``/``metadata``), with one-shot
+examples drawn from a seeded rng after the test items, as the reference does.
 """
 from __future__ import annotations
 
+import json
 import random
 import string
+from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 
 #: Latin-square symbol alphabet: ``A``..``Z`` then ``0``..``9`` (36 symbols).
 SYMBOLS = list(string.ascii_uppercase + string.digits)
@@ -123,7 +126,7 @@ def sudoku_record(rng: random.Random, givens: int = 12) -> dict[str, Any]:
         if len(solve_sudoku(puzzle)) == 1:
             break
     return {"input": {"sudoku": grid_to_text(puzzle)}, "answer": grid_to_text(solution),
-            "metadata": {"length": givens}}
+            "metadata": {"length": givens, "source": "generated"}}
 
 
 def generate_sudoku_records(num_samples: int, seed: int, givens: int = 12,
@@ -145,4 +148,70 @@ def generate_sudoku_records(num_samples: int, seed: int, givens: int = 12,
                 examples.append({"input": example["input"], "answer": example["answer"]})
         if shots:
             record["input"]["icl_examples"] = examples
+    return records
+
+
+# ---- Dream's 4x4 Sudoku set (the reference's source of sudoku_n4_12) -----------------------------
+
+#: Environment variable naming Dream's Sudoku set: a ``sudoku_4x4_12.jsonl`` file or a folder
+#: holding it (also as ``dream_sudoku/`` or ``src/dream_sudoku/``, the official layout).
+DREAM_SUDOKU_ENV = "PARALLELBENCH_DREAM_SUDOKU"
+
+
+def find_dream_sudoku(path: str | Path, givens: int = 12) -> Path:
+    """The ``sudoku_4x4_<givens>.jsonl`` file at or under ``path`` (DataError if absent)."""
+    root = Path(path).expanduser()
+    name = f"sudoku_4x4_{givens}.jsonl"
+    for candidate in (root, root / name, root / "dream_sudoku" / name, root / "src" / "dream_sudoku" / name):
+        if candidate.is_file():
+            return candidate
+    raise DataError(f"Dream Sudoku set not found: no {name} at {root} (nor under dream_sudoku/ or "
+                    f"src/dream_sudoku/)")
+
+
+def _grid(text: Any, where: str, blanks: bool) -> list[int]:
+    lines = text.split("\n") if isinstance(text, str) else []
+    ok = len(lines) == 4 and all(len(line) == 4 and set(line) <= set("01234"[not blanks:]) for line in lines)
+    if not ok:
+        raise DataError(f"{where}: expected 4 lines of 4 digits{' (0 = blank)' if blanks else ''}, "
+                        f"got {text!r}")
+    return text_to_grid(text)
+
+
+def dream_sudoku_records(path: str | Path, seed: int, shots: int = 1) -> list[dict[str, Any]]:
+    """Every puzzle of Dream's Sudoku file, in file order, in the official record layout. Each
+    one-shot example is another puzzle of the file drawn with ``seed`` (the reference's pairing
+    is not reproducible, SPEC 4.3). Checks every line (DataError naming file and line)."""
+    file = Path(path)
+    puzzles: list[tuple[str, str]] = []
+    for number, line in enumerate(file.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{file}:{number}"
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise DataError(f"{where}: not a JSON line") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{where}: expected an object with 'input' and 'output'")
+        puzzle, solution = _grid(row.get("input"), where, True), _grid(row.get("output"), where, False)
+        if any(p and p != s for p, s in zip(puzzle, solution)) or solution not in solve_sudoku(solution):
+            raise DataError(f"{where}: 'output' is not a solution of 'input'")
+        puzzles.append((row["input"], row["output"]))
+    if len(puzzles) < 2:
+        raise DataError(f"{file}: needs at least 2 puzzles, found {len(puzzles)}")
+    rng = random.Random(seed)
+    records = []
+    for i, (puzzle, solution) in enumerate(puzzles):
+        record: dict[str, Any] = {"input": {"sudoku": puzzle}, "answer": solution,
+                                  "metadata": {"length": 16 - puzzle.count("0"),
+                                               "source": f"dream_sudoku/{file.name}"}}
+        examples = []
+        for _ in range(shots):
+            j = rng.randrange(len(puzzles) - 1)
+            j += j >= i  # never the query itself
+            examples.append({"input": {"sudoku": puzzles[j][0]}, "answer": puzzles[j][1]})
+        if shots:
+            record["input"]["icl_examples"] = examples
+        records.append(record)
     return records

@@ -2,12 +2,14 @@
 
 Factories run only when a task is loaded. Names follow the reference (``waiting_line/copy``,
 ``puzzle/sudoku_n4_12``...). Besides the registered names, these patterns resolve too:
-``waiting_line_n<N>/<op>`` (any list length), ``words_to_sentence/<level>_n<K>`` (K = 1..7) and
+``waiting_line_n<N>/<op>`` (any list length), ``waiting_line[_n<N>]/sort_by_last_name`` (sort
+labels by last name, as the prompt asks), ``words_to_sentence/<level>_n<K>`` (K = 1..7) and
 ``list_ops/<op>`` / ``list_ops/<op>_n<N>`` for all ten list operations.
 """
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -17,7 +19,8 @@ from . import prompts
 from .lists import (LETTERS, builtin_name_parts, by_last_name, derive_seed,
                     generate_list_records, name_pool)
 from .official import METRIC_BY_OP
-from .puzzles import generate_latin_records, generate_sudoku_records
+from .puzzles import (DREAM_SUDOKU_ENV, dream_sudoku_records, find_dream_sudoku, generate_latin_records,
+                      generate_sudoku_records)
 from .render import LIST_OPS
 from .task import Task
 from .text import SMOKE_WARNING, W2S_LEVELS, hf_records, smoke_records, w2s_records
@@ -75,11 +78,15 @@ def _prefix(records: list, num_samples: int | None, name: str) -> list:
 
 
 def _list_task(name: str, category: str, op: str, lengths: list[int], per_length: int,
-               num_samples: int | None, seed: int | None, *, shots: int) -> Task:
-    """A list task built per length bucket (Waiting Line: one stream bucketed by length)."""
+               num_samples: int | None, seed: int | None, *, shots: int,
+               by_last: bool = False) -> Task:
+    """A list task built per length bucket (Waiting Line: one stream bucketed by length).
+    Sort labels order the whole "First Last" strings, as the reference's files do; ``by_last``
+    orders them by last name instead, as the prompt asks (``waiting_line/sort_by_last_name``)."""
     if category == "waiting_line":
         firsts, lasts = builtin_name_parts()
-        pool, distinct, sort_key = name_pool(firsts, lasts), True, by_last_name
+        pool, distinct = name_pool(firsts, lasts), True
+        sort_key = by_last_name if by_last else sorted
         if max(lengths) > min(len(firsts), len(lasts)):
             raise ConfigError(f"{name}: at most {min(len(firsts), len(lasts))} people per line")
         template = prompts.WAITING_LINE_PROMPTS[op]
@@ -126,6 +133,9 @@ def _register_lists() -> None:
 
         register(f"waiting_line_n15/{op}", category="waiting_line", op=op)(waiting15)
 
+        if op == "sort":
+            _DYNAMIC_LIST_OPS["sort_by_last_name"] = _sort_by_last_name
+
         def letters(n=None, num_samples=None, seed=None, source=None, *, _op=op,
                     _name=f"list_ops/{op}"):
             lengths = _lengths_for(n, [6, 8, 10, 12, 14, 16])
@@ -135,6 +145,15 @@ def _register_lists() -> None:
         if op in ("copy", "replace_index", "replace_random", "shuffle"):
             register(f"list_ops/{op}", category="list_ops", op=op)(letters)
         _DYNAMIC_LIST_OPS[op] = letters
+
+
+def _sort_by_last_name(n=None, num_samples=None, seed=None, source=None, *, _n=None,
+                       _name="waiting_line/sort_by_last_name"):
+    """Waiting Line sort with labels ordered by last name (the same lines as ``sort``). Not
+    registered, so ``waiting_line/*`` keeps the reference's ten tasks."""
+    lengths = _lengths_for(n if n is not None else _n, [3, 4, 5, 6])
+    per = 25 if len(lengths) == 4 else 100
+    return _list_task(_name, "waiting_line", "sort", lengths, per, num_samples, seed, shots=1, by_last=True)
 
 
 _DYNAMIC_LIST_OPS: dict[str, Builder] = {}
@@ -207,16 +226,29 @@ def _latin(n=None, num_samples=None, seed=None, source=None, *, _n=4) -> Task:
 
 @register("puzzle/sudoku_n4_12", category="puzzle", op="sudoku")
 def _sudoku(n=None, num_samples=None, seed=None, source=None) -> Task:
+    """Dream's 4x4 Sudoku set (the reference's source, 108 puzzles in file order; our own seeded
+    one-shot pairing) when ``source`` is ``"dream"`` or a path, or when ``$PARALLELBENCH_DREAM_SUDOKU``
+    names it; otherwise (or with ``source="builtin"``) self-generated puzzles. Each sample's
+    ``metadata["source"]`` says which."""
     name = "puzzle/sudoku_n4_12"
     _no_n(name, n)
-    records = generate_sudoku_records(max(100, num_samples or 0),
-                                      derive_seed("sudoku_n4_12", 42 if seed is None else seed))
+    seed = derive_seed("sudoku_n4_12", 42 if seed is None else seed)
+    where = os.environ.get(DREAM_SUDOKU_ENV) if source in (None, "dream") else source
+    if source == "dream" and not where:
+        raise ConfigError(f"source='dream' needs ${DREAM_SUDOKU_ENV} (the folder or file of Dream's "
+                          f"4x4 Sudoku set, e.g. the official data's src/dream_sudoku)")
+    if where and where != "builtin":
+        records, origin = dream_sudoku_records(find_dream_sudoku(where), seed), "builtin-dream"
+    else:
+        records, origin = generate_sudoku_records(max(100, num_samples or 0), seed), "builtin"
     return Task(name, category="puzzle", op="sudoku", metric="sudoku_score",
                 template=prompts.SUDOKU_PROMPT, records=_prefix(records, num_samples, name),
-                source="builtin", config={"prompt": prompts.SUDOKU_PROMPT})
+                source=origin, config={"prompt": prompts.SUDOKU_PROMPT})
 
 
 _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match], tuple[Builder, dict]]]] = [
+    (re.compile(r"waiting_line(?:_n(\d+))?/sort_by_last_name"),
+     lambda m: (_sort_by_last_name, {"_name": m[0], **({"_n": int(m[1])} if m[1] else {})})),
     (re.compile(r"waiting_line_n(\d+)/(\w+)"),
      lambda m: (_REGISTRY[f"waiting_line/{m[2]}"].build,
                 {"_n": int(m[1]), "_name": m[0]})),

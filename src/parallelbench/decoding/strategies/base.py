@@ -19,6 +19,9 @@ import torch
 from ...errors import ConfigError
 from ..config import DecodeConfig
 
+VARIANTS = ("reference", "corrected")
+"""Values of the ``variant`` parameter every strategy takes (``reference`` is the default)."""
+
 _REGISTRY: dict[str, type["Strategy"]] = {}
 _ALIASES: dict[str, str] = {}
 
@@ -35,19 +38,34 @@ class Strategy:
     """True when ``select`` reads ``view.x_hat``/``view.confidence`` at candidate positions only
     and commits candidates only: the sampler then scores just those (the greedy hot path)."""
     params: ClassVar[dict[str, Any]] = {}
-    """Strategy-specific parameters and their defaults."""
+    """Strategy-specific parameters and their defaults (``variant`` is added for every strategy)."""
+    corrections: ClassVar[tuple[str, ...]] = ()
+    """What ``variant='corrected'`` changes, one short sentence each. The default
+    ``variant='reference'`` decodes exactly as the strategy's reference implementation; a strategy
+    without corrections rejects ``corrected``."""
+    precision: ClassVar[str | None] = None
+    """``float32``/``float64`` when the reference takes its confidences in that precision
+    whatever the model's dtype; None = the config's ``confidence_dtype``."""
     source: ClassVar[str] = ""
     """Paper the strategy comes from, and where our reading had to choose (docs)."""
 
     def __init__(self, cfg: DecodeConfig):
-        unknown = sorted(set(cfg.params) - set(self.params) - {"faithful_dream_float_schedule"})
+        known_params = {**self.params, "variant": "reference"}
+        unknown = sorted(set(cfg.params) - set(known_params) - {"faithful_dream_float_schedule"})
         if unknown:
-            known = ", ".join(sorted(self.params)) or "none"
+            known = ", ".join(sorted(known_params))
             raise ConfigError(
                 f"unknown parameter(s) {', '.join(unknown)} for strategy {self.id!r} (known: {known})"
             )
         self.cfg = cfg
-        self.p: dict[str, Any] = {**self.params, **cfg.params}
+        self.p: dict[str, Any] = {**known_params, **cfg.params}
+        variant = self.p["variant"]
+        if variant not in VARIANTS:
+            raise ConfigError(f"{self.id}: variant must be 'reference' or 'corrected', got {variant!r}")
+        if variant == "corrected" and not self.corrections:
+            raise ConfigError(f"{self.id} has no corrected variant: it decodes as its reference")
+        self.corrected = variant == "corrected"
+        """True for ``variant='corrected'`` (our corrections, see ``corrections``)."""
         self.check()
 
     def check(self) -> None:
@@ -60,7 +78,7 @@ class Strategy:
         """Called when ``rows`` enter a new block."""
 
     def forward(self, model, state, rows: torch.Tensor) -> torch.Tensor:
-        return state.forward(model, rows)
+        return state.forward(model, rows, self.precision)
 
     def select(self, view) -> torch.Tensor:
         raise NotImplementedError

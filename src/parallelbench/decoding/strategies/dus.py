@@ -3,7 +3,8 @@
 Positions are revealed along a fixed, model-independent coarse-to-fine plan per block (every
 B/a-th offset, then the gaps at half that stride, ...), one forward per level, so a block of
 B = 32 costs 5 forwards whatever the model says. Optionally, tokens of a level whose confidence is
-below tau_r are re-masked and (by default) revealed again with the next level.
+below tau_r are re-masked; as in the references they then stay masked (``variant='corrected'``
+reveals them again with the next level).
 """
 from __future__ import annotations
 
@@ -48,15 +49,19 @@ def dilated_levels(block_length: int, base: int = 2, skip_exponent: int = 1) -> 
 class DilatedUnmasking(Strategy):
     """One forward per level of ``dilated_levels``; commit every still-masked position of the level.
 
-    Parameters: ``base`` a (2), ``skip_exponent`` (1), ``tau_r`` (0.3; 0 disables re-masking),
-    ``faithful_dus_no_reschedule`` (False: re-masked positions join the next level; True: as in
-    the references they stay masked for good, so the output keeps mask tokens there).
-    ``steps``/``k`` are ignored: the plan fixes the number of forwards.
+    Parameters: ``base`` a (2), ``skip_exponent`` (1), ``tau_r`` (0.3; 0 disables re-masking).
+    As in the references (DUS, ParallelBench's port) re-masked positions are never scheduled
+    again, so the output keeps mask tokens there; ``variant='corrected'`` carries them into the
+    next level. ``steps``/``k`` are ignored: the plan fixes the number of forwards. Confidence
+    is taken in float64 (the references' precision).
     """
 
     revises = True
-    params = {"base": 2, "skip_exponent": 1, "tau_r": 0.3, "faithful_dus_no_reschedule": False}
-    source = "DUS 2506.19037 (ParallelBench's LLaDA port; re-masked positions rescheduled by default)"
+    params = {"base": 2, "skip_exponent": 1, "tau_r": 0.3}
+    corrections = ("re-masked positions join the next level instead of staying masked",
+                   "a level with nothing to reveal (only possible with a canvas) costs no forward")
+    precision = "float64"
+    source = "DUS 2506.19037 (ParallelBench's LLaDA port)"
 
     def check(self):
         for name in ("base", "skip_exponent"):
@@ -86,13 +91,13 @@ class DilatedUnmasking(Strategy):
 
     def _skip_empty(self, state, rows, masked: torch.Tensor) -> None:
         """Advance each row's level pointer past levels that have nothing to reveal (only a
-        caller's canvas can empty a level); the faithful mode runs every level while the block
+        caller's canvas can empty a level); the reference variant runs every level while the block
         has masks, as the references do."""
         level = state.memory["dus_level"]
         carry = state.memory["dus_carry"][rows]
         for _ in range(len(self.plan)):
             lv = level[rows]
-            if self.p["faithful_dus_no_reschedule"]:
+            if not self.corrected:
                 start, end = state.block_bounds(rows)
                 pos = torch.arange(state.G, device=rows.device)
                 inside = (pos >= start[:, None]) & (pos < end[:, None])
@@ -122,7 +127,7 @@ class DilatedUnmasking(Strategy):
         if self.p["tau_r"] > 0:
             low = view.confidence.double() < self.p["tau_r"]
             remask = committed & low & ~last[:, None]
-        carry = remask if remask is not None and not self.p["faithful_dus_no_reschedule"] else None
+        carry = remask if remask is not None and self.corrected else None
         state.memory["dus_carry"][rows] = carry if carry is not None else False
         state.memory["dus_level"][rows] = lv + 1
         masked = (state.gen[rows] == self.cfg.mask_id) & ~committed
@@ -133,6 +138,6 @@ class DilatedUnmasking(Strategy):
 
     def block_done(self, state, rows):
         done = state.memory["dus_level"][rows] >= len(self.plan)
-        if self.p["faithful_dus_no_reschedule"]:
+        if not self.corrected:
             done = done | ~state.block_masks(rows).any(1)
         return done

@@ -26,14 +26,18 @@ class KLASS(Strategy):
 
     Parameters: ``tau_conf`` (0.9), ``tau_kl`` (0.01), ``history`` H (2), ``strict`` (True:
     c > tau_conf as in KLASS-LLaDA; False: c >= tau_conf as in KLASS-Dream), ``reset_per_block``
-    (True: PB clears the KL buffers and the step counter at each block; False: the original
-    LLaDA code keeps them over the whole generation), ``unmask_strategy`` (``all`` commits every
-    ready position; ``max_conf``/``min_kl``/``random`` commit only one of them) and
-    ``faithful_klass_step_cap`` (stop a block after its s scheduled steps even if masks remain).
+    (True: PB clears the KL buffers at each block; False: the original LLaDA code keeps them over
+    the whole generation; the stability gate counts steps within the block either way) and
+    ``unmask_strategy`` (``all`` commits every ready position; ``max_conf``/``min_kl``/``random``
+    commit only one of them). With ``steps``/``k`` a block stops after its s scheduled steps even
+    if masks remain, as the references loop; ``variant='corrected'`` keeps going until it is full.
     """
 
     params = {"tau_conf": 0.9, "tau_kl": 0.01, "history": 2, "strict": True,
-              "reset_per_block": True, "unmask_strategy": "all", "faithful_klass_step_cap": False}
+              "reset_per_block": True, "unmask_strategy": "all"}
+    corrections = ("a block whose ready commits fell behind the schedule keeps decoding until it is "
+                   "full (the references stop after s steps and leave masks)",)
+    precision = "float64"
     source = "KLASS 2511.05664 (LLaDA variant as ported by ParallelBench)"
 
     def check(self):
@@ -81,8 +85,9 @@ class KLASS(Strategy):
         state.memory["klass_kl"][rows] = buf
         state.memory["klass_prev"][rows] = p
 
-        # Step index: within the block (PB) or over the row's whole run (original LLaDA code).
-        step = view.step_in_block if self.p["reset_per_block"] else state.nfe[rows] - 1
+        # The gate counts steps within the block, also when the buffers persist across blocks
+        # (PB and the original KLASS-LLaDA code alike).
+        step = view.step_in_block
         stable_w = (step >= H - 1)[:, None] & (buf < self.p["tau_kl"]).all(-1)
         conf_w = p.gather(-1, view.x_hat.gather(1, idx)[..., None]).squeeze(-1)
         stable = torch.zeros(b, G, dtype=torch.bool, device=rows.device).scatter(1, idx, stable_w)
@@ -119,7 +124,7 @@ class KLASS(Strategy):
 
     def block_done(self, state, rows):
         done = ~state.block_masks(rows).any(1)
-        if self.p["faithful_klass_step_cap"] and (self.cfg.steps is not None or self.cfg.k is not None):
+        if not self.corrected and (self.cfg.steps is not None or self.cfg.k is not None):
             s = self.cfg.steps_per_block(state.G)
             done = done | (state.step_in_block[rows] >= s)
         return done

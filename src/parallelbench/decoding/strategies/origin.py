@@ -20,9 +20,11 @@ class DreamOrigin(Strategy):
     fixed_count = True
     candidates_only = True
     params = {"eps": 0.0}
+    corrections = ("the reveal probability 1 - t_{j+1}/t_j is evaluated in float64, not on the "
+                   "reference's float32 time grid",)
     source = (
         "Dream 2508.15487 'origin' algorithm; eps defaults to 0 as ParallelBench forces it (the hub "
-        "default is 1e-3); the reveal probability is evaluated in float64, not the reference's float32"
+        "default is 1e-3); positions are drawn from each row's own generator"
     )
 
     def check(self):
@@ -33,10 +35,13 @@ class DreamOrigin(Strategy):
     def select(self, view):
         s = self.cfg.steps_per_block(view.state.G)
         eps = float(self.p["eps"])
-        j = view.step_in_block.to(torch.float64)
-        t0 = 1 - j * (1 - eps) / s
-        t1 = 1 - (j + 1) * (1 - eps) / s
-        p = 1 - t1 / t0
+        j = view.step_in_block.clamp(max=s - 1)
+        if self.corrected:
+            jf = j.to(torch.float64)
+            p = 1 - (1 - (jf + 1) * (1 - eps) / s) / (1 - jf * (1 - eps) / s)
+        else:  # the reference: torch.linspace(1, eps, s + 1) in float32
+            grid = torch.linspace(1, eps, s + 1, dtype=torch.float32, device=j.device)
+            p = (1 - grid[j + 1] / grid[j]).to(torch.float64)
         p = p.masked_fill(view.step_in_block >= s - 1, 1.0)  # the last step reveals everything left
         u = scores.row_uniform(view, (view.raw_logits.shape[1],))
         return (u < p[:, None]) & view.candidates

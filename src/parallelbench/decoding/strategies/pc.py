@@ -11,7 +11,7 @@ from ...errors import ConfigError
 from .. import scores
 from .base import Strategy, strategy
 
-_VARIANTS = ("confidence", "random")
+_SCORES = ("confidence", "random")
 _POSITIONS = ("exponential", "linear")
 
 
@@ -83,16 +83,19 @@ def background_table(spec, vocab: int, device=None) -> torch.Tensor:
 class PCSampler(Strategy):
     """Commit the top n_j candidates (LLaDA-uniform schedule) by a calibrated, position-weighted
     score: ``w_i * min(-u_i * log(f_bg(x_i) + 1e-9), alpha)``, with u_i the confidence (or a fresh
-    U(0,1) for ``variant='random'``) and ``w_i = exp(-lam * (i - block_start))``.
+    U(0,1) for ``score='random'``) and ``w_i = exp(-lam * (i - block_start))``.
 
     ``position='linear'`` is the paper's linear variant:
-    ``(1-lam) * minmax(C) + lam * (B - offset) / B``. Without a ``background`` table f_bg is
-    uniform (no corpus can ship here): the calibration then only rescales u by log(V) and caps it.
+    ``(1-lam) * minmax(C) + lam * (B - offset) / B``, where, as in PC-Sampler's code, the min-max
+    runs over every position of the current block (committed ones score the model's top
+    probability there and the background frequency of their token). Without a ``background``
+    table f_bg is uniform (no corpus can ship here): the calibration then only rescales u by
+    log(V) and caps it.
     """
 
     fixed_count = True
     candidates_only = True
-    params = {"lam": 0.25, "alpha": 10.0, "variant": "confidence", "position": "exponential",
+    params = {"lam": 0.25, "alpha": 10.0, "score": "confidence", "position": "exponential",
               "background": None, "lambda": None}
     source = (
         "PC-Sampler 2508.13021; f_bg defaults to uniform (documented) unless a table is passed; "
@@ -106,12 +109,14 @@ class PCSampler(Strategy):
             v = self.p[name]
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
                 raise ConfigError(f"pc: {name} must be a finite number >= 0, got {v!r}")
-        if self.p["variant"] not in _VARIANTS:
-            raise ConfigError(f"pc: variant must be one of {', '.join(_VARIANTS)}, got {self.p['variant']!r}")
+        if self.p["score"] not in _SCORES:
+            raise ConfigError(f"pc: score must be one of {', '.join(_SCORES)}, got {self.p['score']!r}")
         if self.p["position"] not in _POSITIONS:
             raise ConfigError(f"pc: position must be one of {', '.join(_POSITIONS)}, got {self.p['position']!r}")
         self._background = parse_background(self.p["background"])  # fail before any forward pass
         self._table: torch.Tensor | None = None
+        # The linear variant normalises over the whole block, committed positions included.
+        self.candidates_only = self.p["position"] == "exponential"
 
     def setup(self, state):
         self._table = None  # built lazily: the vocabulary size is known at the first step
@@ -120,22 +125,23 @@ class PCSampler(Strategy):
         b, G, V = view.raw_logits.shape
         if self._table is None or self._table.numel() != V:
             self._table = background_table(self._background, V, view.raw_logits.device)
-        if self.p["variant"] == "random":
+        if self.p["score"] == "random":
             u = scores.row_uniform(view, (G,))
         else:
             u = view.confidence.to(torch.float64)
-        # Only candidates are scored: elsewhere x_hat may be the mask id, outside the table.
-        tokens = view.x_hat.masked_fill(~view.candidates, 0)
-        calibrated = (-u * torch.log(self._table[tokens] + 1e-9)).clamp(max=float(self.p["alpha"]))
         offset = torch.arange(G, device=u.device)[None, :] - view.block_start[:, None]
+        in_block = (offset >= 0) & (offset < view.state.block_len)
+        # Candidates are scored with their proposal, committed block positions with their token;
+        # elsewhere x_hat may be the mask id, outside the table.
+        tokens = torch.where(view.candidates, view.x_hat, view.state.gen[view.rows]).masked_fill(~in_block, 0)
+        calibrated = (-u * torch.log(self._table[tokens] + 1e-9)).clamp(max=float(self.p["alpha"]))
         lam = float(self.p["lam"])
         if self.p["position"] == "exponential":
             return torch.exp(-lam * offset.to(torch.float64)) * calibrated
         B = float(view.state.block_len)
-        c = calibrated.masked_fill(~view.candidates, float("nan"))
-        lo = torch.nan_to_num(c, nan=float("inf")).min(1, keepdim=True).values
-        hi = torch.nan_to_num(c, nan=float("-inf")).max(1, keepdim=True).values
-        norm = torch.where(hi > lo, (calibrated - lo) / (hi - lo), torch.zeros_like(calibrated))
+        lo = calibrated.masked_fill(~in_block, math.inf).min(1, keepdim=True).values
+        hi = calibrated.masked_fill(~in_block, -math.inf).max(1, keepdim=True).values
+        norm = (calibrated - lo) / (hi - lo).clamp(min=1e-9)
         return (1 - lam) * norm + lam * (B - offset.to(torch.float64)) / B
 
     def select(self, view):

@@ -61,13 +61,15 @@ class RunningConfidenceRemasking(Strategy):
 
     Parameters: ``gamma_schedule`` (``linear``; ``cosine``, ``pow<e>``, ``log``, ``exp``) and
     ``running`` (True; False is the reference's plain gamma-schedule top-k without re-masking).
-    Temperature must be 0. Only committed generated slots up to the block end can be re-masked;
-    an R of exactly 0 counts as 1.0, as in the reference.
+    Temperature must be 0. Only committed generated slots up to the block end can be re-masked
+    (the reference ranks the whole row, where prompt and future slots tie at 1.0 and its order
+    among ties is unspecified); an R of exactly 0 counts as 1.0, as in the reference.
     """
 
     fixed_count = True
     revises = True
     params = {"gamma_schedule": "linear", "running": True}
+    precision = "float32"  # the reference takes the softmax under CUDA autocast (float32)
     source = "MDPO running-confidence remasking (as ported by ParallelBench, overtime_conf=True)"
 
     def check(self):

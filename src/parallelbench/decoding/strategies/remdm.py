@@ -21,17 +21,9 @@ from .base import Strategy, strategy
 LOOP = -1  # plan entry of a loop step (normal steps hold their token count)
 
 
-def remdm_plan(masks: int, steps_per_block: int, block_length: int, loop_steps: int,
-               total_steps: int | None = None) -> list[int]:
-    """Per-step plan of one block: token counts of normal steps with ``LOOP`` entries inserted.
-
-    ``total_steps`` reproduces the PB quirk of drawing the schedule from the total S (then only
-    the first s counts are used, without clamping, so a block can end with masks left)."""
-    if total_steps is None:
-        normal = llada_uniform(masks, steps_per_block)
-    else:
-        base, rem = divmod(masks, total_steps)
-        normal = [base + (1 if j < rem else 0) for j in range(total_steps)][:steps_per_block]
+def remdm_plan(masks: int, steps_per_block: int, block_length: int, loop_steps: int) -> list[int]:
+    """Per-step plan of one block: token counts of normal steps with ``LOOP`` entries inserted."""
+    normal = llada_uniform(masks, steps_per_block)
     theta = max(min(math.floor(block_length * 7 / 8), block_length - 1), 1)
     at = min(theta, len(normal))
     return normal[:at] + [LOOP] * loop_steps + normal[at:]
@@ -41,16 +33,18 @@ def remdm_plan(masks: int, steps_per_block: int, block_length: int, loop_steps: 
 class ReMDM(Strategy):
     """Confidence top-k with ReMDM loop steps (see the module docstring).
 
-    Parameters: ``remdm_steps`` R (1), ``remdm_number`` r (1) and
-    ``faithful_remdm_total_steps`` (PB quirk: the normal-step schedule is drawn from the total S
-    instead of the per-block s, which leaves masks behind unless nb = 1 or S = L). Only
-    committed generated slots of the current block can be re-masked (the references could pick
-    prompt or uncommitted slots when fewer than r were committed).
+    Parameters: ``remdm_steps`` R (1) and ``remdm_number`` r (1). Only committed generated slots
+    of the current block can be re-masked (the references rank every slot and pick among slots of
+    infinite cached confidence, in an unspecified order, when fewer than r were committed).
+    Confidences in float64, as the references. The newer ParallelBench port draws the normal-step
+    counts from the total S instead of s; wherever that differs (several blocks and S < L) it ends
+    with masks left and fails its own final check, so only the per-block schedule is implemented.
     """
 
     fixed_count = True
     revises = True
-    params = {"remdm_steps": 1, "remdm_number": 1, "faithful_remdm_total_steps": False}
+    params = {"remdm_steps": 1, "remdm_number": 1}
+    precision = "float64"
     source = "ReMDM 2503.00307, loop strategy as inserted into LLaDA top-k by ParallelBench"
 
     def check(self):
@@ -68,12 +62,9 @@ class ReMDM(Strategy):
 
     def on_block_start(self, state, rows):
         s = self.cfg.steps_per_block(state.G)
-        total = self.cfg.steps if self.p["faithful_remdm_total_steps"] else None
-        if total is None and self.p["faithful_remdm_total_steps"]:  # k given: S = nb * s
-            total = s * state.num_blocks
         counts = state.block_masks(rows).sum(1).tolist()
         for r, m in zip(rows.tolist(), counts):
-            state.memory["remdm_plan"][r] = remdm_plan(int(m), s, state.block_len, self.p["remdm_steps"], total)
+            state.memory["remdm_plan"][r] = remdm_plan(int(m), s, state.block_len, self.p["remdm_steps"])
         state.memory["remdm_kappa"][rows] = math.inf  # the cache is per block
 
     def _entry(self, state, r: int, j: int):
@@ -115,7 +106,4 @@ class ReMDM(Strategy):
     def block_done(self, state, rows):
         planned = torch.tensor([len(state.memory["remdm_plan"][r]) for r in rows.tolist()],
                                dtype=torch.long, device=rows.device)
-        done = state.step_in_block[rows] >= planned
-        if not self.p["faithful_remdm_total_steps"]:
-            done = done & ~state.block_masks(rows).any(1)
-        return done
+        return (state.step_in_block[rows] >= planned) & ~state.block_masks(rows).any(1)

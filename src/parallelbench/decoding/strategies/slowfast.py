@@ -30,11 +30,15 @@ class SlowFast(Strategy):
 
     Parameters: ``explore_steps`` K (6), ``tau_cyc`` (0.3), ``tau_hi`` (0.9), ``window`` w (2),
     ``sigma_max`` (1.0, population std of the last w span estimates) and ``max_cycles`` (256 per
-    block; past it the rest of the block is filled by one fast phase).
+    block; as in the reference a block then ends even with masks left, which needs B > 256;
+    ``variant='corrected'`` fills the rest by one fast phase). Thresholds are compared in the
+    confidence's dtype.
     """
 
     params = {"explore_steps": 6, "tau_cyc": 0.3, "tau_hi": 0.9, "window": 2, "sigma_max": 1.0,
               "max_cycles": 256}
+    corrections = ("past max_cycles sub-cycles the rest of the block is filled by one fast phase "
+                   "(the reference leaves it masked)",)
     source = "SlowFast sampling 2506.10848 (LLaDA variant, full passes as in the ParallelBench port)"
 
     def check(self):
@@ -56,7 +60,7 @@ class SlowFast(Strategy):
 
     def select(self, view):
         mem, Bl = view.state.memory["slowfast"], view.state.block_len
-        conf = view.confidence.double().masked_fill(~view.candidates, -math.inf)
+        conf = view.confidence.masked_fill(~view.candidates, -math.inf)  # thresholds in its dtype
         commit = torch.zeros_like(view.candidates)
         starts = view.block_start.tolist()
         for i, r in enumerate(view.rows.tolist()):
@@ -109,8 +113,11 @@ class SlowFast(Strategy):
             st["phase"] = "fast"
         if not still_masked[st["e_prev"] : st["e"]].any():  # span filled: next sub-cycle
             new = _cycle(st["e"], st["cycles"])
-            if st["cycles"] >= self.p["max_cycles"]:  # cap reached: one fast phase to the end
-                new.update(phase="fast", e=Bl)
+            if st["cycles"] >= self.p["max_cycles"]:  # cap reached
+                if self.corrected:  # one fast phase to the end of the block
+                    new.update(phase="fast", e=Bl)
+                else:  # the reference moves on to the next block
+                    new.update(phase="stopped")
             st.clear()
             st.update(new)
 
@@ -119,4 +126,6 @@ class SlowFast(Strategy):
         # A slow phase always spends its K passes: a full block ends only outside of one.
         mid_slow = torch.tensor([mem[r]["phase"] == "slow" and mem[r]["k"] > 0 for r in rows.tolist()],
                                 dtype=torch.bool, device=rows.device)
-        return ~mid_slow & ~state.block_masks(rows).any(1)
+        stopped = torch.tensor([mem[r]["phase"] == "stopped" for r in rows.tolist()],
+                               dtype=torch.bool, device=rows.device)
+        return stopped | (~mid_slow & ~state.block_masks(rows).any(1))

@@ -24,21 +24,22 @@ class ConfidenceThreshold(Strategy):
             self.cfg.threshold = 0.9  # Fast-dLLM's default
 
     def select(self, view):
-        c = view.confidence.to(torch.float64)
-        gamma = self.cfg.threshold
-        passed = c > gamma if self.p["strict"] else c >= gamma
+        passed = scores.passes(view.confidence, self.cfg.threshold, strict=self.p["strict"])
         return scores.at_least_best(view, view.confidence, passed)
 
 
 @strategy("confidence-factor", aliases=("factor", "confidence_factor", "low_confidence_factor"))
 class ConfidenceFactor(Strategy):
-    """Commit the top b-1 candidates, where b is the first rank n >= 2 with c_(n) < 1 - f/(n+1).
+    """Fast-dLLM's factor rule: with b the first rank n >= 2 whose confidence c_(n) is below
+    1 - f/(n+1), commit the top b-1 candidates (all of them when no rank fails).
 
-    ``faithful_factor_last_rank`` reproduces the reference quirk of committing all candidates
-    when the first failure is at the last rank.
+    As in every reference implementation, a first failure at the *last* rank commits all
+    candidates too (so two remaining candidates always go together). ``variant='corrected'``
+    commits b-1 there as well. Thresholds are compared in the confidence's dtype.
     """
 
-    params = {"faithful_factor_last_rank": False}
+    params = {}
+    corrections = ("a first failure at the last rank commits b-1 candidates, not all of them",)
     candidates_only = True
     source = "Fast-dLLM 2505.22618, factor rule (n+1)(1-c_(n)) <= f"
 
@@ -48,15 +49,15 @@ class ConfidenceFactor(Strategy):
 
     def select(self, view):
         ranks = scores.rank(view, view.confidence)
-        c = view.confidence.to(torch.float64).masked_fill(~view.candidates, float("-inf"))
+        c = view.confidence.masked_fill(~view.candidates, float("-inf"))
         sorted_c = torch.zeros_like(c).scatter_(1, ranks, c)  # sorted_c[:, r] = score at rank r
         n = torch.arange(1, c.shape[1] + 1, device=c.device, dtype=torch.float64)
         theta = 1 - self.cfg.factor / (n + 1)
         theta[0] = -1.0  # the best candidate always passes
         m = view.candidates.sum(1)
-        fails = (sorted_c < theta) & (n[None, :] <= m[:, None])
+        fails = ~scores.passes(sorted_c, theta) & (n[None, :] <= m[:, None])
         first_fail = torch.where(fails.any(1), fails.float().argmax(1), m)  # 0-based rank b-1
         count = first_fail
-        if self.p["faithful_factor_last_rank"]:
+        if not self.corrected:  # the references: a failure at the last rank still commits all
             count = torch.where(first_fail == m - 1, m, count)
         return (ranks < count[:, None]) & view.candidates

@@ -54,14 +54,19 @@ def extended_inputs(x, attn, P: int, G: int, block_start, B: int, shadow_ids):
 class WINO(Strategy):
     """Draft with tau1, verify with tau2 on the shadow block (see the module docstring).
 
-    Parameters: ``tau1`` (0.6, strict pass), ``tau2`` (0.9), ``faithful_wino_shadow_candidates``
-    (the ParallelBench port also lets still-masked shadow slots win draft places; off by default,
-    as in the original). ``steps``/``k`` are ignored (adaptive).
+    Parameters: ``tau1`` (0.6, strict pass), ``tau2`` (0.9). As in the ParallelBench port the
+    benchmark ran, still-masked shadow slots also compete for draft places (a shadow slot whose
+    mirror is committed drafts the mirror's token, and an accepted shadow slot keeps its token);
+    ``variant='corrected'`` drafts from the block's masks only, as the original WINO code.
+    ``steps``/``k`` are ignored (adaptive). Confidences in float64 (the references' precision).
     """
 
     revises = True
-    params = {"tau1": 0.6, "tau2": 0.9, "faithful_wino_shadow_candidates": False}
-    source = "WINO 2507.18578 (original candidate set; PB port's shadow candidates behind a flag)"
+    params = {"tau1": 0.6, "tau2": 0.9}
+    corrections = ("only the block's masked slots are draft candidates (the original WINO code); "
+                   "the ParallelBench port also drafts into still-masked shadow slots",)
+    precision = "float64"
+    source = "WINO 2507.18578 (ParallelBench's LLaDA port; the original candidate set as the corrected variant)"
 
     def check(self):
         for name in ("tau1", "tau2"):
@@ -75,7 +80,7 @@ class WINO(Strategy):
         dev = state.x.device
         state.memory["wino_last"] = torch.full((state.batch,), 30, dtype=torch.long, device=dev)
         state.memory["wino_accepted"] = torch.zeros(state.batch, dtype=torch.long, device=dev)
-        # Shadow tokens persist only in the faithful mode (the PB port never resets them).
+        # Shadow tokens persist only in the reference variant (the PB port never resets them).
         state.memory["wino_shadow_ids"] = torch.full((state.batch, state.block_len), self.cfg.mask_id,
                                                      dtype=torch.long, device=dev)
         state.memory["wino_generated"] = state.gen == self.cfg.mask_id  # canvas slots never revoked
@@ -96,8 +101,7 @@ class WINO(Strategy):
                                            state.memory["wino_shadow_ids"][rows])
         out = model(ids, attention_mask=mask4d, position_ids=pos)
         logits = getattr(out, "logits", out)
-        if logits.dtype not in (torch.float32, torch.float64):
-            logits = logits.float()
+        logits = state.cast_logits(logits, self.precision)
         if self.cfg.suppress_mask and self.cfg.mask_id < logits.shape[-1]:
             logits = logits.clone()
             logits[..., self.cfg.mask_id] = NEG_INF
@@ -111,7 +115,7 @@ class WINO(Strategy):
         conf = view.confidence.double().masked_fill(~cand, NEG_INF)
         n_masked = cand.sum(1)
         cap = (n_masked.double() * 0.7).floor().long().clamp(min=5).clamp(max=20)
-        if self.p["faithful_wino_shadow_candidates"]:
+        if not self.corrected:
             return self._select_with_shadow(view, conf, cap)
         passed = cand & (conf > self.p["tau1"])
         sub = SimpleNamespace(candidates=passed, cfg=view.cfg, generators=view.generators)

@@ -1,0 +1,52 @@
+"""Every strategy with its default settings decodes exactly as its reference: the same tokens, the
+same decoding order (step of each commit) and the same number of forward passes. References are
+the upstream samplers in ../shared/upstream (Fast-dLLM's LLaDA ``generate``, Dream's ``_sample``)
+and re-statements of the ParallelBench, PC-Sampler and EB-Sampler loops (reference_cases*.py);
+``benchmarks/reference_parity.py`` prints the per-strategy counts."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import reference_kit as kit
+
+pytestmark = pytest.mark.skipif(not kit.available(), reason="../shared/upstream is not present")
+
+if kit.available():
+    from reference_cases import Case, llada, ours
+    from reference_cases_restated import all_cases
+    import reference_restated as rs
+
+    CASES = all_cases()
+else:  # collected but skipped
+    CASES = []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_default_settings_reproduce_the_reference(case: "Case"):
+    (tokens, order, nfe), (our_tokens, our_order, our_nfe) = case.run()
+    assert torch.equal(our_tokens, tokens), "tokens differ"
+    assert torch.equal(our_order, order), "decoding order differs"
+    assert our_nfe == nfe
+
+
+def test_every_strategy_has_parity_cases():
+    from parallelbench.decoding import list_strategies
+
+    covered = {c.strategy for c in CASES}
+    assert covered == set(list_strategies())
+
+
+def test_bf16_threshold_one_needs_the_models_dtype():
+    """At threshold 1.0 the references' bf16 softmax rounds probabilities near 1 to 1.0 and commits
+    them together; with an upcast (float32) only one token per step passes."""
+    model, x = llada(torch.bfloat16), kit.prompt(0)
+    rec = kit.Recording(x.shape[1], 16)
+    reference, ref_order, ref_nfe = rec.trace(rs.pb_generate(rec.wrap(model), x, 16, 8, threshold=1.0))
+    kw = dict(strategy="confidence-threshold", threshold=1.0, block_length=8)
+    faithful = ours(model, x, 16, **kw)
+    upcast = ours(model, x, 16, **kw, confidence_dtype="float32")
+    assert torch.equal(faithful.tokens[0], reference) and torch.equal(faithful.order[0], ref_order)
+    assert ref_nfe < 16 and int(faithful.nfe[0]) == ref_nfe  # several tokens in some step
+    assert int(upcast.nfe[0]) == 16  # one per step
+    assert not torch.equal(upcast.order[0], ref_order)
