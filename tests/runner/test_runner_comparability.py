@@ -37,7 +37,16 @@ def test_every_reason_is_named():
     for part in ("built-in data", "variant=corrected", "limit=5", "temperature 1.0",
                  "max_tokens=16", "harper-profile1", "chrf-fallback"):
         assert part in text
-    assert decoding_is_faithful("x", {"k": 1}) == (True, "")
+    assert decoding_is_faithful("confidence-topk", {"k": 1}) == (True, "")
+
+
+def test_decoding_check_is_the_decoders():
+    """The unit check is ``decoding.is_reference_faithful``: every deviation it knows is named."""
+    ok, why = decoding_is_faithful("confidence-factor", {"factor": 1.0, "variant": "corrected"})
+    assert not ok and "confidence-factor" in why
+    ok, why = decoding_is_faithful("confidence-threshold", {"threshold": 0.9, "confidence_dtype": "float32"})
+    assert not ok and "confidence_dtype=float32" in why
+    assert decoding_is_faithful("confidence-threshold", {"threshold": 0.9}) == (True, "")
 
 
 def test_require_comparable_refuses_and_writes_nothing(tmp_path):

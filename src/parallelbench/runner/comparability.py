@@ -14,16 +14,12 @@ __all__ = ["assess", "assess_planned", "format_section", "decoding_is_faithful"]
 
 
 def decoding_is_faithful(strategy: str, decoding: dict[str, Any]) -> tuple[bool, str]:
-    """Whether one decoding configuration is the reference's, and if not, which variant it is.
+    """Whether one unit's decoding configuration is the reference's, and if not, why
+    (``parallelbench.decoding.is_reference_faithful`` judges it)."""
+    from ..decoding import is_reference_faithful
 
-    SINGLE CALL SITE for the decoding check: to be replaced by the reference-faithfulness function
-    of ``parallelbench.decoding`` (issue 11 part 1) when it lands. Until then a configuration is
-    taken as faithful unless it names a non-reference ``variant``.
-    """
-    variant = decoding.get("variant")
-    if variant not in (None, "reference", "faithful"):
-        return False, f"{strategy} variant={variant}"
-    return True, ""
+    ok, reasons = is_reference_faithful({**decoding, "strategy": strategy})
+    return ok, "; ".join(reasons)
 
 
 def _grammar_reason(names: list[str]) -> str | None:
