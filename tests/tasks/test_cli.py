@@ -130,7 +130,7 @@ def test_generate_then_evaluate_with_data_dir(capsys, tmp_path, get_metric):
     ("tasks: [{op: fly}]", "op must be one of"),
     ("tasks: [{op: copy, min_length: 5, max_length: 3}]", "min_length"),
     ("tasks: [{op: copy, min_length: 3, max_length: 30}]", "too long"),
-    ("tasks: [{op: copy, items: nowhere.txt, lengths: [2]}]", "word file not found"),
+    ("tasks: [{op: copy, items: nowhere.txt, lengths: [2]}]", "nowhere.txt' not found"),
     ("tasks: [{op: copy, lengths: [3], prompt: 'no placeholder'}]", "{context}"),
     ("tasks: [{op: copy, lengths: [3], colour: red}]", "unknown key"),
     ("tasks: [{op: copy\n", "malformed YAML"),

@@ -137,7 +137,7 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
         raise ConfigError("--limit must be >= 1")
     if spec.batch_size < 1:
         raise ConfigError("--batch-size must be >= 1")
-    return spec
+    return spec.check()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
