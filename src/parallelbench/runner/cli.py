@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from ..errors import ConfigError
-from .spec import StrategyGrid, SweepSpec, _as_list, load_spec
+from .spec import StrategyGrid, SweepSpec, _as_list, _check_grid_value, load_spec
 
 
 def _csv(value: str) -> list[Any]:
@@ -86,6 +86,9 @@ def _grids_from_flags(args: argparse.Namespace) -> list[StrategyGrid]:
                 grid["threshold"], used["threshold"] = args.threshold, True
             if args.block_length is not None:
                 grid["block_length"] = args.block_length
+        for key, values in grid.items():
+            for value in values:
+                _check_grid_value(key, value, f"--{key.replace('_', '-')}")
         grids.append(StrategyGrid([name], grid))
     for key, was_used in used.items():
         if getattr(args, key) is not None and not was_used:

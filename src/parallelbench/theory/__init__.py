@@ -19,7 +19,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     ".accuracy": ["METHODS", "AccuracyResult", "ideal_accuracy", "monte_carlo_accuracy",
                   "run_seeds", "wilson_interval"],
     ".analysis": ["analyse", "decode_config", "default_convention", "format_report",
-                  "task_problem"],
+                  "resolve_n", "task_problem"],
     ".enumerate": ["MAX_WORK", "STRATEGIES", "DecodeSpec", "Intractable", "canonical_strategy",
                    "exact_accuracy"],
     ".information": ["optimal_bound", "step_bound", "step_cost", "total_correlation"],
