@@ -146,3 +146,17 @@ def test_generate_rejects_bad_word_files(capsys, tmp_path):
     (tmp_path / "c.yaml").write_text("items: w.txt\ntasks: [{op: copy, lengths: [2]}]\n")
     assert_user_error(capsys, "generate", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "o"),
                       match="w.txt:2")
+
+
+def test_score_accepts_line_separators_inside_json_strings(capsys, tmp_path):
+    """Issue 13 item 12: U+2028/U+2029 (and other characters str.splitlines breaks on) are legal
+    inside JSON strings; the predictions file is split on newlines only."""
+    path = tmp_path / "p.jsonl"
+    lines = [{"index": 0, "prediction": "a\u2028b"}, {"index": 1, "prediction": "c\u2029d\x1ce\x85"}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    assert "\u2028" in path.read_text(encoding="utf-8")
+    code, out, err = run(capsys, "score", "--task", "waiting_line/copy", "--predictions", str(path),
+                         "--output", str(tmp_path / "s.jsonl"))
+    assert code == 0, err
+    assert json.loads(out)["num_scored"] == 2
+    assert len((tmp_path / "s.jsonl").read_text(encoding="utf-8").split("\n")) == 3

@@ -65,13 +65,14 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     records = store.records()
     if not records:
         raise DataError(f"{str(results_dir)!r} has no records to report on")
+    manifest = store.read_manifest()  # read every input before the first write
+    errors = store.errors()
     out = make_dir(out_dir, "report folder")
     frame = load_frame(records)
     table = config_table(frame)
     curves = avg_curves(table)
     oracle = oracle_point(frame)
     tmap = task_map(frame)
-    errors = store.errors()
     # Accuracy intervals: 95% Wilson over each row's samples (score is in percent).
     summary = with_wilson(summary_frame(records, errors), value="score", prefix="score")
 
@@ -89,7 +90,6 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
 
     oracle_df = pd.DataFrame() if oracle is None else pd.DataFrame(
         [{"strategy": oracle.strategy, "accuracy": oracle.accuracy, "tps": oracle.tps, "samples": oracle.samples}])
-    manifest = store.read_manifest()
     # Sections at the top of the report: the sweep summary (what was run); a comparability
     # section (can these numbers be compared with others?) belongs right after it.
     top = [("Sweep summary", sweep_summary(manifest, records, errors))]

@@ -75,6 +75,8 @@ def _load(args: argparse.Namespace, name: str):
 
 def _cmd_show(args: argparse.Namespace) -> int:
     task = _load(args, args.task)
+    if args.index < 0:
+        raise DataError(f"--index must be in 0..{len(task) - 1}, got {args.index}")
     sample = task[args.index]
     print(f"# {task.name} [{args.index}/{len(task)}]  source={task.source}  metric={task.metric}"
           f"  max_tokens={task.max_tokens}")

@@ -81,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
     if strategy != "confidence-threshold" and k is None:
         k = 1
     if args.plot:
+        from ..userfiles import output_file
         from .plot import plot_sweep
 
+        output_file(args.plot, "--plot file")  # before minutes of computation, not after
         if ns == [None]:
             ns = [6]
         plot_sweep(args.task, ns, args.plot, strategy=strategy, temperature=args.temperature,
