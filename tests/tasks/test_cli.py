@@ -160,3 +160,20 @@ def test_score_accepts_line_separators_inside_json_strings(capsys, tmp_path):
     assert code == 0, err
     assert json.loads(out)["num_scored"] == 2
     assert len((tmp_path / "s.jsonl").read_text(encoding="utf-8").split("\n")) == 3
+
+
+def test_generate_refuses_to_overwrite_unless_forced(capsys, tmp_path):
+    """Issue 13 item 2: existing task files are never replaced silently."""
+    config = tmp_path / "g.yaml"
+    config.write_text("group: grp\ntasks: [{op: copy, lengths: [3], samples_per_length: 2}]\n")
+    out = tmp_path / "data"
+    (out / "grp").mkdir(parents=True)
+    official = out / "grp" / "copy.jsonl"
+    official.write_text('{"input": {"context": "[]"}, "answer": "[]"}\n' * 100)
+    (out / "grp" / "task_config.yaml").write_text("grp/copy: {prompt: 'official {context}'}\n")
+    keep = official.read_bytes()
+    code, _, err = run(capsys, "generate", str(config), "--out", str(out))
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert official.read_bytes() == keep
+    code, out_text, _ = run(capsys, "generate", str(config), "--out", str(out), "--force")
+    assert code == 0 and len(official.read_text().splitlines()) == 2
