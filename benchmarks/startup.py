@@ -6,6 +6,7 @@ heavy libraries (torch, transformers, pandas, matplotlib) each command imported.
 
     python benchmarks/startup.py                 # median of 5 runs per command
     python benchmarks/startup.py --runs 9 --json startup.json
+    python benchmarks/startup.py --demo          # also time `parallelbench demo` once (wall, CPU)
 
 Numbers are only comparable on the same machine; on a shared machine run it twice.
 """
@@ -73,10 +74,29 @@ def heavy_imports(argv: list[str]) -> list[str]:
     return [m for m in line[-1][len("HEAVY="):].split(",") if m] if line else ["?"]
 
 
+def time_demo() -> dict[str, float]:
+    """Wall and CPU seconds of one ``parallelbench demo`` into a fresh folder (the figure the
+    README quotes; CPU time is the steadier number on a shared machine)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        before = os.times()
+        t0 = time.perf_counter()
+        res = subprocess.run([sys.executable, "-m", "parallelbench.cli", "demo", "--out", str(Path(tmp) / "d"),
+                              "--no-progress"], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             check=False, text=True)
+        wall = time.perf_counter() - t0
+        after = os.times()
+    if res.returncode != 0:
+        raise SystemExit(f"parallelbench demo exited {res.returncode}: {res.stderr[-300:]}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    summary = res.stdout.strip().splitlines()[-1]
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "summary": summary}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--demo", action="store_true", help="also time one `parallelbench demo`")
     args = ap.parse_args(argv)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
                              "heavy_imports": heavy}
             print(f"parallelbench {name:8} median {median:6.3f} s over {args.runs} runs  "
                   f"(min {min(times):.3f}, max {max(times):.3f}); imports: {', '.join(heavy) or '-'}")
+    if args.demo:
+        results["demo"] = time_demo()
+        print(f"parallelbench demo: {results['demo']['wall_s']:.1f} s wall, {results['demo']['cpu_s']:.1f} s CPU "
+              f"({results['demo']['summary']})")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -4,7 +4,7 @@ It runs the main strategies (random, l2r, confidence-topk at k in {1, 2, 4, all}
 confidence-threshold at three thresholds) through the real pipeline (task rendering, the
 sampler, the task metrics, the results store), prints accuracy and tokens per step, and writes
 a report whose task map (paper Figure 6) gets its order-preference axis from k = 2 runs with
-semi-AR blocks on the list_ops and puzzle tasks. No download, no GPU; about 45 s on 2 cores.
+semi-AR blocks on the list_ops and puzzle tasks. No download, no GPU; about 15-20 s on 2 cores.
 Re-running reuses the stored records.
 """
 from __future__ import annotations
