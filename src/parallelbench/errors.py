@@ -16,3 +16,12 @@ class ConfigError(ParallelBenchError):
 
 class DataError(ParallelBenchError):
     """A task file or prediction file that cannot be read."""
+
+
+class FatalBackendError(ParallelBenchError):
+    """A backend error that every further request would repeat (e.g. rejected credentials):
+    the runner stops the whole run at once instead of recording it per sample."""
+
+
+class CredentialsError(FatalBackendError):
+    """An API rejected the key (HTTP 401/403); the message names the environment variable."""

@@ -227,3 +227,32 @@ def test_corrupt_cache_entry_is_a_miss(fake_api, tmp_path, monkeypatch):
     [again] = model.generate([_req("z")])
     assert not again.cached and again.text == "echo: z" and len(fake_api.requests) == 2
     assert model.cache.count() == 1
+
+
+def test_answer_echoing_the_key_is_redacted_in_results_and_cache(fake_api, tmp_path, monkeypatch):
+    """A misbehaving proxy that echoes the key: neither the Generation nor the cache keeps it."""
+    model, _ = _openai(fake_api, tmp_path, monkeypatch)
+    fake_api.add({"json": {"choices": [{"message": {"content": f"your key is {KEY}"},
+                                        "finish_reason": KEY}],
+                           "usage": {"completion_tokens": 3, "note": [KEY]}}})
+    [result] = model.generate([_req("leak?")])
+    assert result.error is None and result.text == "your key is ***"
+    assert KEY not in json.dumps(result.to_dict(), default=str)
+    files = list((tmp_path / "cache").rglob("*.json"))
+    assert files and all(KEY not in f.read_text() for f in files)
+    [again] = model.generate([_req("leak?")])  # served from the cache, still clean
+    assert again.cached and again.text == "your key is ***"
+
+
+def test_rejected_key_stops_every_request_at_once(fake_api, tmp_path, monkeypatch):
+    from parallelbench.errors import CredentialsError
+
+    model, _ = _openai(fake_api, tmp_path, monkeypatch, concurrency=2)
+    fake_api.add(*[{"status": 401, "json": {"error": "no"}, "delay": 0.05}] * 2)
+    with pytest.raises(CredentialsError, match="OPENAI_API_KEY"):
+        model.generate([_req(f"q{i}") for i in range(20)])
+    sent = len(fake_api.requests)
+    assert sent <= 3  # the requests in flight, not the 20 of the batch
+    with pytest.raises(CredentialsError):
+        model.generate([_req("later")])
+    assert len(fake_api.requests) == sent  # nothing more is sent with a rejected key

@@ -103,3 +103,42 @@ def test_html_renders_in_headless_chromium(results_dir, tmp_path):
     # the page's text and tables are greyscale only
     saturation = px.max(axis=2) - px.min(axis=2)
     assert (saturation > 0.3).sum() > 2000
+
+
+def test_wilson_intervals_in_tables_and_error_bars(results_dir, tmp_path):
+    """Issue 13 item 15: 95% Wilson intervals in the report tables, error bars in the figures,
+    and a sweep summary at the top."""
+    import matplotlib.pyplot as plt
+    from matplotlib.container import ErrorbarContainer
+
+    from parallelbench.report import avg_curves, config_table, load_frame
+    from parallelbench.report.data import wilson_bounds
+    from parallelbench.report.plots import _line
+
+    lo, hi = wilson_bounds([0.5, 0.0, 1.0, 0.3], [10, 6, 6, 0])
+    assert np.allclose(lo[:3], [0.236593, 0.0, 0.609666], atol=1e-6)
+    assert np.allclose(hi[:3], [0.763407, 0.390334, 1.0], atol=1e-6)
+    assert (lo[3], hi[3]) == (0.0, 1.0)  # no samples: no information
+    table = config_table(load_frame(results_dir))
+    assert (table["acc_lo"] <= table["accuracy"] + 1e-9).all() and (table["accuracy"] <= table["acc_hi"] + 1e-9).all()
+    curves = avg_curves(table)
+    assert {"n", "acc_lo", "acc_hi"} <= set(curves.columns) and (curves["acc_hi"] > curves["acc_lo"]).any()
+    fig, ax = plt.subplots()
+    _line(ax, curves[curves["strategy"] == "random"], label="random")
+    assert any(isinstance(c, ErrorbarContainer) for c in ax.containers)
+    plt.close(fig)
+
+    out = tmp_path / "rep"
+    assert main(["report", str(results_dir), "--out", str(out)]) == 0
+    md = (out / "report.md").read_text()
+    assert md.index("## Sweep summary") < md.index("## Accuracy against tokens per step")
+    assert "| records | 270 finished, 0 failed samples |" in md and "acc_lo" in md and "score_lo" in md
+
+
+def test_report_out_must_be_a_folder(results_dir, tmp_path, capsys):
+    target = tmp_path / "file.txt"
+    target.write_text("keep me")
+    assert main(["report", str(results_dir), "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a folder" in err and len(err.strip().splitlines()) == 1
+    assert target.read_text() == "keep me"

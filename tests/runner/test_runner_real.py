@@ -82,3 +82,14 @@ def test_demo_runs_and_reports(tmp_path, capsys):
     assert (overall.xs("k=1", level="label")["accuracy"] == 100.0).all()
     assert result["report"].is_file() and (tmp_path / "report" / "tradeoff.png").is_file()
     assert overall["tasks"].max() == 16  # 10 waiting-line ops + 4 list ops + latin square + sudoku
+
+
+def test_demo_task_map_is_not_empty(tmp_path):
+    """Issue 13 item 15: the demo's report has a task map (paper Figure 6) with both axes."""
+    from parallelbench.report import load_frame, task_map
+
+    from parallelbench.runner.demo import run_demo
+    run_demo(tmp_path, limit=2, progress=False)
+    tmap = task_map(load_frame(tmp_path / "results")).dropna(subset=["parallelizability", "order_preference"])
+    assert {"list_ops/shuffle", "puzzle/latin_square_n4", "puzzle/sudoku_n4_12"} <= set(tmap["task"])
+    assert "not enough top-k settings" not in (tmp_path / "report" / "report.md").read_text()

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from parallelbench.errors import ConfigError
+from parallelbench.errors import ConfigError, ParallelBenchError
 from parallelbench.runner import (
     ResultsStore, expand_units, load_spec, run_sweep, spec_from_dict, summary_frame,
 )
@@ -148,11 +148,11 @@ def test_yaml_config_roundtrip(tmp_path):
     units = expand_units(spec, fake_source(spec))
     assert sorted(u.label for u in units) == ["k=1", "k=1", "k=all", "k=all"]
     assert {u.decoding["k"] for u in units} == {1, 8}
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ParallelBenchError, match="not found"):
         load_spec(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("model: [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ParallelBenchError, match="malformed YAML"):
         load_spec(bad)
 
 

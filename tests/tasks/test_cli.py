@@ -130,7 +130,7 @@ def test_generate_then_evaluate_with_data_dir(capsys, tmp_path, get_metric):
     ("tasks: [{op: fly}]", "op must be one of"),
     ("tasks: [{op: copy, min_length: 5, max_length: 3}]", "min_length"),
     ("tasks: [{op: copy, min_length: 3, max_length: 30}]", "too long"),
-    ("tasks: [{op: copy, items: nowhere.txt, lengths: [2]}]", "word file not found"),
+    ("tasks: [{op: copy, items: nowhere.txt, lengths: [2]}]", "nowhere.txt' not found"),
     ("tasks: [{op: copy, lengths: [3], prompt: 'no placeholder'}]", "{context}"),
     ("tasks: [{op: copy, lengths: [3], colour: red}]", "unknown key"),
     ("tasks: [{op: copy\n", "malformed YAML"),
@@ -158,3 +158,34 @@ def test_generate_sorts_names_in_the_reference_order_unless_asked(capsys, tmp_pa
         for s in load_task(f"g/{name}", data_dir=tmp_path / "o"):
             items = s.metadata["items"]
             assert json.loads(s.reference) == sorted(items, key=key)
+
+
+def test_score_accepts_line_separators_inside_json_strings(capsys, tmp_path):
+    """Issue 13 item 12: U+2028/U+2029 (and other characters str.splitlines breaks on) are legal
+    inside JSON strings; the predictions file is split on newlines only."""
+    path = tmp_path / "p.jsonl"
+    lines = [{"index": 0, "prediction": "a\u2028b"}, {"index": 1, "prediction": "c\u2029d\x1ce\x85"}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    assert "\u2028" in path.read_text(encoding="utf-8")
+    code, out, err = run(capsys, "score", "--task", "waiting_line/copy", "--predictions", str(path),
+                         "--output", str(tmp_path / "s.jsonl"))
+    assert code == 0, err
+    assert json.loads(out)["num_scored"] == 2
+    assert len((tmp_path / "s.jsonl").read_text(encoding="utf-8").split("\n")) == 3
+
+
+def test_generate_refuses_to_overwrite_unless_forced(capsys, tmp_path):
+    """Issue 13 item 2: existing task files are never replaced silently."""
+    config = tmp_path / "g.yaml"
+    config.write_text("group: grp\ntasks: [{op: copy, lengths: [3], samples_per_length: 2}]\n")
+    out = tmp_path / "data"
+    (out / "grp").mkdir(parents=True)
+    official = out / "grp" / "copy.jsonl"
+    official.write_text('{"input": {"context": "[]"}, "answer": "[]"}\n' * 100)
+    (out / "grp" / "task_config.yaml").write_text("grp/copy: {prompt: 'official {context}'}\n")
+    keep = official.read_bytes()
+    code, _, err = run(capsys, "generate", str(config), "--out", str(out))
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert official.read_bytes() == keep
+    code, out_text, _ = run(capsys, "generate", str(config), "--out", str(out), "--force")
+    assert code == 0 and len(official.read_text().splitlines()) == 2

@@ -139,3 +139,14 @@ def test_hf_loader_real_offline_path(tmp_path):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "network access" in lines[0] and "knkarthick/samsum" in lines[0]
+
+
+def test_declared_facts_match_the_generated_data():
+    """``list_tasks`` reads declared facts instead of generating; they must agree."""
+    from parallelbench.tasks.registry import registered_tasks
+
+    declared = [d for d in registered_tasks() if d.facts]
+    assert len(declared) >= 24
+    for d in declared:
+        info = load_task(d.name).info()
+        assert (info.num_samples, info.lengths) == d.facts(), d.name

@@ -138,3 +138,18 @@ def test_the_doc_table_is_current():
     for task, n in (("waiting_line/shuffle", 4), ("list_ops/replace_random", 6), ("waiting_line/insert_random", 5)):
         fresh = "| " + " | ".join(table_mod.table_rows(ns=(n,), tasks=[task])[0]) + " |"
         assert lines[(task, str(n))] == fresh
+
+
+def test_puzzle_size_comes_from_the_task_name(capsys):
+    """Issue 13 item 11: latin_square_nK analyses the K x K puzzle and reports n=K."""
+    from parallelbench.theory import resolve_n, task_problem
+
+    code, out, _ = run(capsys, "--task", "puzzle/latin_square_n3", "--json")
+    row = json.loads(out)
+    assert code == 0 and row["n"] == 3 and row["length"] == 9 and row["num_answers"] == 12
+    assert resolve_n("puzzle/latin_square_n5", None) == 5
+    assert task_problem("puzzle/latin_square_n5", None)[0].length == 25
+    assert resolve_n("puzzle/latin_square_n4", None) == 4 and resolve_n("puzzle/sudoku_n4_12", None) == 4
+    assert resolve_n("list_ops/copy", None) == 6
+    code, _, err = run(capsys, "--task", "puzzle/latin_square_n4", "--n", "5")
+    assert code == 2 and "contradicts" in err and len(err.strip().splitlines()) == 1

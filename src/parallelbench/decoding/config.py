@@ -122,8 +122,14 @@ class DecodeConfig:
         if not isinstance(seeds, (list, tuple)) or not all(
                 isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seeds):
             raise ConfigError(f"seed must be an integer or a list of integers, got {self.seed!r}")
+        for name in ("threshold", "factor"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, numbers.Real) or isinstance(value, bool)):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
         if gen_length < 1:
             raise ConfigError(f"gen_length must be >= 1, got {gen_length}")
+        if self.block_length is not None and self.block_length < 1:
+            raise ConfigError(f"block_length must be >= 1, got {self.block_length}")
         if self.mask_id is None:
             raise ConfigError("mask_id is required (the model's mask token id)")
         B = self.block_length or gen_length

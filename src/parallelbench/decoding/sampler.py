@@ -12,13 +12,15 @@ from .strategies import get_strategy
 def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, **overrides) -> DecodeResult:
     """Fill the masked generation region after each (left-padded) prompt.
 
-    ``model(input_ids, attention_mask) -> logits [B, L, V]`` is any callable. ``canvas``
+    ``model(input_ids, attention_mask) -> logits [B, L, V]`` is any callable (one taking only
+    ``input_ids`` is called as ``model(input_ids)``). ``canvas``
     (LongTensor [B, G]) replaces the all-mask output: only its mask positions are generated and
     counted. See ``DecodeConfig`` for the settings (given as ``config`` and/or keyword overrides).
     """
     cfg = DecodeConfig.build(config, **overrides)
     cls = get_strategy(cfg.strategy)
     _check_inputs(input_ids, attention_mask, canvas, cfg)
+    model = _ModelCall(model, cfg.mask_id)
     G = canvas.shape[1] if canvas is not None else cfg.gen_length
     cfg.validate(G, cls.fixed_count)
     strat = cls(cfg)
@@ -92,6 +94,65 @@ def _check_inputs(input_ids, attention_mask, canvas, cfg: DecodeConfig) -> None:
                           f"got {_describe(canvas)}")
     if cfg.shift_logits and input_ids.shape[1] == 0:
         raise ConfigError("shift_logits needs a non-empty prompt (position i is read from row i-1)")
+    if isinstance(cfg.mask_id, int) and cfg.mask_id < 0:
+        raise ConfigError(f"mask_id must be >= 0, got {cfg.mask_id}")
+
+
+def _vocab_size(model) -> int | None:
+    """The vocabulary size where the model states it (a ``transformers`` config or embeddings)."""
+    for obj in (model, getattr(model, "model", None)):
+        size = getattr(getattr(obj, "config", None), "vocab_size", None)
+        if size is None and callable(getattr(obj, "get_input_embeddings", None)):
+            try:
+                size = getattr(obj.get_input_embeddings(), "num_embeddings", None)
+            except (NotImplementedError, AttributeError):
+                size = None
+        if isinstance(size, int):
+            return size
+    return None
+
+
+class _ModelCall:
+    """The caller's model as the sampler calls it: a one-argument callable gets ``model(ids)``;
+    a mask id outside the vocabulary is a ConfigError before the first forward pass where the
+    model states its vocabulary, else at the first pass (never a crash deep in torch)."""
+
+    def __init__(self, model, mask_id: int):
+        import inspect
+
+        if not callable(model):
+            raise ConfigError(f"model must be callable (ids -> logits), got {type(model).__name__}")
+        try:
+            params = list(inspect.signature(model).parameters.values())
+        except (TypeError, ValueError):
+            params = []
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self.one_arg = bool(params) and len(positional) == 1 and not any(
+            p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+        self.model, self.mask_id, self.checked = model, mask_id, False
+        vocab = _vocab_size(model)
+        if vocab is not None and not 0 <= mask_id < vocab:
+            raise ConfigError(f"mask_id {mask_id} is outside the model's vocabulary (size {vocab})")
+
+    def __getattr__(self, name):  # optional model protocols (e.g. supports_4d_attention)
+        return getattr(self.model, name)
+
+    def __call__(self, *args, **kwargs):  # the strategy's calling form is passed on unchanged
+        if self.checked:
+            return self.model(args[0]) if self.one_arg else self.model(*args, **kwargs)
+        try:
+            out = self.model(args[0]) if self.one_arg else self.model(*args, **kwargs)
+        except (IndexError, RuntimeError) as exc:
+            if "index" not in str(exc).lower() and "range" not in str(exc).lower():
+                raise
+            raise ConfigError(f"the model's first forward pass failed ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0][:120]}); is mask_id {self.mask_id} inside "
+                              f"its vocabulary?") from None
+        vocab = getattr(out, "logits", out).shape[-1]
+        if self.mask_id >= vocab:
+            raise ConfigError(f"mask_id {self.mask_id} is outside the model's vocabulary (size {vocab})")
+        self.checked = True
+        return out
 
 
 def _describe(x) -> str:

@@ -6,24 +6,14 @@ problems (``Problem``, ``FiniteSetProblem``, ``PermutationProblem``), builders
 ``render``), ``decode_problems`` and ``item_config``. The ``ideal`` model backend lives in
 ``backend.py`` and the demo in ``demo.py`` (imported lazily: they need the other parts).
 """
-from .builders import (
-    CONVENTIONS,
-    ENUMERABLE_OPS,
-    LIST_OPS,
-    latin_square_problem,
-    list_problem,
-    op_from_task_name,
-    problem_from_sample,
-    render,
-    sudoku_problem,
-)
-from .decode import ItemDecode, decode_problems, item_config
-from .model import IdealModel
-from .problems import FREE, FiniteSetProblem, PermutationProblem, Problem, batch_marginals
+from .._lazy import lazy_exports
 
-__all__ = [
-    "CONVENTIONS", "ENUMERABLE_OPS", "FREE", "FiniteSetProblem", "IdealModel", "ItemDecode",
-    "LIST_OPS", "PermutationProblem", "Problem", "batch_marginals", "decode_problems",
-    "item_config", "latin_square_problem", "list_problem", "op_from_task_name",
-    "problem_from_sample", "render", "sudoku_problem",
-]
+# Names are imported on first use (the sampler, hence torch, only when decoding).
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".builders": ["CONVENTIONS", "ENUMERABLE_OPS", "LIST_OPS", "latin_square_problem",
+                  "list_problem", "op_from_task_name", "problem_from_sample", "render",
+                  "sudoku_problem"],
+    ".decode": ["ItemDecode", "decode_problems", "item_config"],
+    ".model": ["IdealModel"],
+    ".problems": ["FREE", "FiniteSetProblem", "PermutationProblem", "Problem", "batch_marginals"],
+})

@@ -78,7 +78,15 @@ class IdealBackend:
         return out  # type: ignore[return-value]
 
 
-@modelapi("ideal")
+def check_request(request: GenerationRequest, target: str = "", options: dict | None = None) -> None:
+    """Raise ``ConfigError`` for a request the ideal model cannot answer (a text task, a block
+    length that does not divide the answer's items...): the runner calls it for every sample
+    before the first one runs."""
+    convention = target or (options or {}).get("convention", "metric")
+    IdealBackend(convention=convention)._prepare(request)
+
+
+@modelapi("ideal", decoding="diffusion", result_options=("convention",), check=check_request)
 def make_ideal(target: str = "", **options: Any) -> IdealBackend:
     """Factory: ``ideal`` (metric convention) or ``ideal:paper``."""
     convention = target or options.pop("convention", "metric")

@@ -66,6 +66,6 @@ class AnthropicMessages(ApiBackend):
         )
 
 
-@modelapi("anthropic")
+@modelapi("anthropic", decoding="none", result_options=("base_url", "extra_body"))
 def _make_anthropic(target: str = "", **options: Any) -> AnthropicMessages:
     return build_backend("anthropic", AnthropicMessages, target, options)

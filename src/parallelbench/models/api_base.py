@@ -4,7 +4,8 @@ Bounded thread concurrency, per-request timeouts, retries with exponential backo
 429, 5xx and transport errors (a ``Retry-After`` header is honoured), a disk cache of successful
 responses, and errors that name the endpoint but never the key. A request that still fails after
 its retries is reported in its ``Generation.error``; a rejected key (HTTP 401/403) aborts the whole
-call with a ``ParallelBenchError`` since every other request would fail the same way.
+call with a ``CredentialsError`` (the runner then stops the whole run) since every other
+request would fail the same way; requests not yet sent are never sent.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import httpx
 
-from ..errors import ConfigError, ParallelBenchError
+from ..errors import ConfigError, CredentialsError, ParallelBenchError
 from .base import Generation, GenerationRequest
 from .cache import ResponseCache
 from .settings import check_options
@@ -78,6 +79,7 @@ class ApiBackend:
         self.cache = ResponseCache(cache_dir) if cache else None
         self._rng, self._rng_lock = random.Random(seed), threading.Lock()
         self._sleep: Callable[[float], None] = time.sleep  # replaced in tests to record waits
+        self._rejected: CredentialsError | None = None  # set by the first HTTP 401/403
         self._client = httpx.Client(timeout=httpx.Timeout(self.timeout))
 
     # -- subclass hooks -------------------------------------------------------------------
@@ -107,7 +109,13 @@ class ApiBackend:
         if len(requests) <= 1 or self.concurrency == 1:
             return [self._one(r) for r in requests]
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
-            return list(pool.map(self._one, requests))
+            futures = [pool.submit(self._one, r) for r in requests]
+            try:
+                return [f.result() for f in futures]
+            except CredentialsError:
+                for f in futures:  # requests not started yet are never sent
+                    f.cancel()
+                raise
 
     def close(self) -> None:
         self._client.close()
@@ -128,25 +136,51 @@ class ApiBackend:
         """``text`` with the API key (if any) replaced by ``***``."""
         return text.replace(self._key, "***") if self._key else text
 
+    def _scrub(self, value: Any) -> Any:
+        """``value`` (strings, lists, dicts) with the key redacted everywhere: an answer that
+        echoes the key (a misbehaving proxy) must not reach records, logs or the cache."""
+        if not self._key:
+            return value
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list):
+            return [self._scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {self._scrub(k): self._scrub(v) for k, v in value.items()}
+        return value
+
+    def _clean(self, result: Generation) -> Generation:
+        result.text = self._scrub(result.text)
+        result.usage = self._scrub(result.usage)
+        result.extra = self._scrub(result.extra)
+        result.error = self._scrub(result.error)
+        return result
+
     def cache_fields(self, request: GenerationRequest) -> dict[str, Any]:
         return {"backend": self.backend, "endpoint": self.endpoint, "model": self.model,
                 "payload": self.payload(request)}
 
     def _one(self, request: GenerationRequest) -> Generation:
+        if self._rejected is not None:  # the key was rejected: send nothing more
+            raise self._rejected
         fields = self.cache_fields(request)
         key = ResponseCache.key(fields) if self.cache is not None else ""
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            return hit
+            return self._clean(hit)
         start = time.perf_counter()
         try:
             result, attempts = self._with_retries(fields["payload"])
         except ApiError as exc:
             return Generation(text="", error=self.redact(str(exc)),
                               wall_time=time.perf_counter() - start)
+        except CredentialsError as exc:
+            self._rejected = exc
+            raise
+        result = self._clean(result)
         result.wall_time = time.perf_counter() - start
         result.extra["attempts"] = attempts
         if self.cache:
-            self.cache.put(key, result, fields)
+            self.cache.put(key, result, self._scrub(fields))
         return result
 
     def _with_retries(self, payload: dict[str, Any]) -> tuple[Generation, int]:
@@ -191,7 +225,7 @@ class ApiBackend:
         return result
 
     def check_status(self, response: httpx.Response) -> None:
-        """Raise ``_Retryable`` on 429/5xx, ``ParallelBenchError`` on 401/403, ``ApiError`` on
+        """Raise ``_Retryable`` on 429/5xx, ``CredentialsError`` on 401/403, ``ApiError`` on
         any other 4xx."""
         code = response.status_code
         if code < 400:
@@ -203,9 +237,12 @@ class ApiBackend:
         if code == 429 or code >= 500:
             raise _Retryable(f"HTTP {code}", parse_retry_after(response.headers.get("retry-after")))
         if code in (401, 403):
-            raise ParallelBenchError(
+            hint = (f"check the key in the environment variable {self.api_key_env}"
+                    if self.api_key_env else "the server wants a key: name its environment "
+                    "variable with api_key_env=...")
+            raise CredentialsError(
                 f"{self.backend} endpoint {self.endpoint} rejected the credentials (HTTP {code}); "
-                f"check the key in ${self.api_key_env}")
+                f"{hint}. The run stopped at once: every other request would fail the same way")
         raise ApiError(f"{self.backend} endpoint {self.endpoint} answered HTTP {code}: {snippet}")
 
 

@@ -97,7 +97,42 @@ class ModelAPI(Protocol):
         ...
 
 
-_FACTORIES: dict[str, Callable[..., ModelAPI]] = {}
+DECODING_MODES = ("diffusion", "none", "any")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A registered backend and what it declares about itself (``@modelapi`` arguments).
+
+    Attributes:
+        prefix: the spec prefix (``hf-dllm``).
+        factory: ``factory(target, **options) -> ModelAPI``.
+        decoding: ``"diffusion"`` (needs a decoding strategy: dLLMs, the ideal model),
+            ``"none"`` (ignores diffusion settings: autoregressive and API models, which take
+            only ``--strategy none``) or ``"any"`` (either, e.g. the mock backend).
+        result_options: the options that can change a result (dtype, chat template, ...). Only
+            these enter the results store's keys; options such as ``batch_size``, ``device``,
+            ``timeout`` or ``concurrency`` do not, so changing them never re-runs a sample.
+            ``None`` = every option counts (the safe default for a backend that declares
+            nothing).
+        check: optional ``check(request, target, options)`` raising ``ConfigError`` for a
+            request the backend would reject, called for every sample before the first one runs.
+    """
+
+    prefix: str
+    factory: Callable[..., ModelAPI]
+    decoding: str = "diffusion"
+    result_options: tuple[str, ...] | None = None
+    check: Callable[..., None] | None = None
+
+    def key_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The part of ``options`` that can change a result."""
+        if self.result_options is None:
+            return dict(options)
+        return {k: v for k, v in options.items() if k in self.result_options}
+
+
+_BACKENDS: dict[str, Backend] = {}
 # prefix -> module that registers it; imported on first use so heavy dependencies stay lazy.
 _LAZY: dict[str, str] = {
     "ideal": "parallelbench.ideal.backend",
@@ -110,33 +145,47 @@ _LAZY: dict[str, str] = {
 }
 
 
-def modelapi(prefix: str) -> Callable[[Callable[..., ModelAPI]], Callable[..., ModelAPI]]:
+def modelapi(prefix: str, *, decoding: str = "diffusion",
+             result_options: tuple[str, ...] | list[str] | None = None,
+             check: Callable[..., None] | None = None
+             ) -> Callable[[Callable[..., ModelAPI]], Callable[..., ModelAPI]]:
     """Register a backend factory under ``prefix``. The factory is called as
     ``factory(target, **options)`` where ``target`` is the part of the spec after ``prefix:``
-    (``""`` when absent)."""
+    (``""`` when absent). The keywords declare the backend's contract (see ``Backend``)."""
+    if decoding not in DECODING_MODES:
+        raise ValueError(f"decoding must be one of {DECODING_MODES}, got {decoding!r}")
 
     def register(factory: Callable[..., ModelAPI]) -> Callable[..., ModelAPI]:
-        _FACTORIES[prefix] = factory
+        _BACKENDS[prefix] = Backend(prefix, factory, decoding,
+                                    None if result_options is None else tuple(result_options),
+                                    check)
         return factory
 
     return register
 
 
 def model_prefixes() -> list[str]:
-    return sorted(set(_FACTORIES) | set(_LAZY))
+    return sorted(set(_BACKENDS) | set(_LAZY))
+
+
+def get_backend(spec: str) -> Backend:
+    """The registered backend of a spec (``prefix[:target]``), importing its module lazily."""
+    prefix = spec.partition(":")[0]
+    if prefix not in _BACKENDS and prefix in _LAZY:
+        importlib.import_module(_LAZY[prefix])
+    if prefix not in _BACKENDS:
+        raise ConfigError(
+            f"unknown model backend {prefix!r} in {spec!r}; known: {', '.join(model_prefixes())}"
+        )
+    return _BACKENDS[prefix]
 
 
 def get_model(spec: str, **options: Any) -> ModelAPI:
     """Create a backend from a spec ``prefix[:target]`` (e.g. ``ideal``, ``hf-dllm:/path``)."""
+    backend = get_backend(spec)
     prefix, _, target = spec.partition(":")
-    if prefix not in _FACTORIES and prefix in _LAZY:
-        importlib.import_module(_LAZY[prefix])
-    if prefix not in _FACTORIES:
-        raise ConfigError(
-            f"unknown model backend {prefix!r} in {spec!r}; known: {', '.join(model_prefixes())}"
-        )
     try:
-        return _FACTORIES[prefix](target, **options)
+        return backend.factory(target, **options)
     except TypeError as exc:
         # A misspelt option must read as a config error, not as a traceback from a constructor.
         if "unexpected keyword argument" not in str(exc):

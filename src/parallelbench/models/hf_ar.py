@@ -98,7 +98,7 @@ class HFCausalLM:
         return results  # type: ignore[return-value]
 
 
-@modelapi("hf-ar")
+@modelapi("hf-ar", decoding="none", result_options=("dtype", "chat_template", "top_p", "top_k"))
 def _make_hf_ar(target: str = "", **options: Any) -> HFCausalLM:
     check_options("hf-ar", options, HFCausalLM.__init__)
     return HFCausalLM(target, **options)

@@ -16,6 +16,13 @@ def pick_device_dtype(device: str | None, dtype: str | None) -> tuple[str, Any]:
     import torch
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device={device} was asked for but CUDA is not available here "
+                          f"(torch {torch.__version__}); use device=cpu or leave device unset")
     if dtype in (None, "auto"):
         return device, (torch.bfloat16 if device.startswith("cuda") else torch.float32)
     names = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32", "half": "float16"}

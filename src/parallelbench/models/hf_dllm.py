@@ -183,7 +183,9 @@ class HFDiffusionLM:
         return results  # type: ignore[return-value]
 
 
-@modelapi("hf-dllm")
+@modelapi("hf-dllm", decoding="diffusion",
+          result_options=("dtype", "chat_template", "decoding", "postprocess", "family", "mask_id",
+                          "eos_id", "pad_id", "shift_logits"))
 def _make_hf_dllm(target: str = "", **options: Any) -> HFDiffusionLM:
     check_options("hf-dllm", options, HFDiffusionLM.__init__)
     return HFDiffusionLM(target, **options)

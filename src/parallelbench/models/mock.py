@@ -113,7 +113,7 @@ class MockModel:
         )
 
 
-@modelapi("mock")
+@modelapi("mock", decoding="any", result_options=("rate",))
 def _make_mock(target: str = "", **options: Any) -> MockModel:
     mode = target or "reference"
     every = 0

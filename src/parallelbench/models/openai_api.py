@@ -124,6 +124,7 @@ class OpenAIChat(ApiBackend):
                           extra={"finish_reason": finish, "stream_updates": updates})
 
 
-@modelapi("openai")
+@modelapi("openai", decoding="none",
+          result_options=("base_url", "stream", "diffusing", "send_seed", "extra_body"))
 def _make_openai(target: str = "", **options: Any) -> OpenAIChat:
     return build_backend("openai", OpenAIChat, target, options)

@@ -73,7 +73,7 @@ class VLLMChat:
         return results
 
 
-@modelapi("vllm")
+@modelapi("vllm", decoding="none", result_options=("max_model_len", "dtype", "seed", "engine"))
 def _make_vllm(target: str = "", **options: Any) -> VLLMChat:
     check_options("vllm", options, VLLMChat.__init__)
     return VLLMChat(target, **options)

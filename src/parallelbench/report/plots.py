@@ -15,6 +15,16 @@ from .oracle import OraclePoint  # noqa: E402
 _STYLE = {"marker": "o", "markersize": 4, "linewidth": 1.5}
 
 
+def _line(ax, grp: pd.DataFrame, **style) -> None:
+    """Accuracy against tps with the 95% Wilson interval as error bars where it is known."""
+    grp = grp.sort_values("tps")
+    if {"acc_lo", "acc_hi"} <= set(grp.columns) and grp[["acc_lo", "acc_hi"]].notna().all().all():
+        yerr = [(grp["accuracy"] - grp["acc_lo"]).clip(lower=0), (grp["acc_hi"] - grp["accuracy"]).clip(lower=0)]
+        ax.errorbar(grp["tps"], grp["accuracy"], yerr=yerr, capsize=2, elinewidth=0.8, **style)
+    else:
+        ax.plot(grp["tps"], grp["accuracy"], **style)
+
+
 def _colors(strategies):
     cmap = plt.get_cmap("tab10" if len(strategies) <= 10 else "tab20")
     return {s: cmap(i % cmap.N) for i, s in enumerate(sorted(strategies))}
@@ -22,7 +32,7 @@ def _colors(strategies):
 
 def accuracy_vs_tps(table: pd.DataFrame, path: str | Path, max_tasks: int = 24) -> Path:
     """Figure 3: accuracy against tokens per step, one panel per task, one line per strategy
-    (single-block configurations where a strategy has them)."""
+    (single-block configurations where a strategy has them), with 95% Wilson error bars."""
     keep = table.groupby(["strategy", "task"])["single_block"].transform("any")
     table = table[~keep | table["single_block"]]
     tasks = list(dict.fromkeys(table["task"]))[:max_tasks]
@@ -33,8 +43,7 @@ def accuracy_vs_tps(table: pd.DataFrame, path: str | Path, max_tasks: int = 24) 
     for ax, task in zip(axes.flat, tasks):
         sub = table[table["task"] == task]
         for strategy, grp in sub.groupby("strategy"):
-            grp = grp.sort_values("tps")
-            ax.plot(grp["tps"], grp["accuracy"], label=strategy, color=colors[strategy], **_STYLE)
+            _line(ax, grp, label=strategy, color=colors[strategy], **_STYLE)
         ax.set_title(task, fontsize=9)
         ax.set_xscale("log", base=2)
         ax.set_ylim(-3, 103)
@@ -51,12 +60,11 @@ def accuracy_vs_tps(table: pd.DataFrame, path: str | Path, max_tasks: int = 24) 
 
 def tradeoff(curves: pd.DataFrame, oracle: OraclePoint | None, path: str | Path) -> Path:
     """Figure 7: mean accuracy over tasks against mean tokens per step, per strategy, with the
-    oracle point."""
+    oracle point; error bars: 95% Wilson intervals over the pooled samples."""
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     colors = _colors(curves["strategy"].unique())
     for strategy, grp in curves.groupby("strategy"):
-        grp = grp.sort_values("tps")
-        ax.plot(grp["tps"], grp["accuracy"], label=strategy, color=colors[strategy], **_STYLE)
+        _line(ax, grp, label=strategy, color=colors[strategy], **_STYLE)
     if oracle is not None:
         ax.scatter([oracle.tps], [oracle.accuracy], marker="*", s=220, color="black", zorder=5,
                    label=f"oracle ({oracle.strategy})")

@@ -12,9 +12,10 @@ from ..errors import DataError
 from ..runner.store import ResultsStore
 from ..runner.summary import summary_frame
 from . import plots
-from .data import avg_curves, config_table, load_frame
+from .data import avg_curves, config_table, load_frame, with_wilson
 from .leaderboard import THRESHOLDS, export_leaderboard, headline
 from .oracle import oracle_point
+from .sweep import sweep_summary
 from .taskmap import task_map
 
 
@@ -57,18 +58,23 @@ def _model_slug(model: str) -> str:
 def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     """Write ``report.md``, ``report.html`` (PNG figures embedded as base64), the figures and
     the leaderboard files under ``out_dir``; returns the paths written."""
+    from ..userfiles import make_dir, output_dir
+
+    output_dir(out_dir, "report folder")
     store = ResultsStore(results_dir).open(write=False)
     records = store.records()
     if not records:
         raise DataError(f"{str(results_dir)!r} has no records to report on")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    manifest = store.read_manifest()  # read every input before the first write
+    errors = store.errors()
+    out = make_dir(out_dir, "report folder")
     frame = load_frame(records)
     table = config_table(frame)
     curves = avg_curves(table)
     oracle = oracle_point(frame)
     tmap = task_map(frame)
-    summary = summary_frame(records, store.errors())
+    # Accuracy intervals: 95% Wilson over each row's samples (score is in percent).
+    summary = with_wilson(summary_frame(records, errors), value="score", prefix="score")
 
     written: list[Path] = []
     figures = {
@@ -85,8 +91,10 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     oracle_df = pd.DataFrame() if oracle is None else pd.DataFrame(
         [{"strategy": oracle.strategy, "accuracy": oracle.accuracy, "tps": oracle.tps, "tasks": oracle.tasks,
           "samples": oracle.samples}])
-    manifest = store.read_manifest()
-    sections = [
+    # Sections at the top of the report: whether the numbers compare with the paper's, then the
+    # sweep summary (what was run).
+    top = [("Sweep summary", sweep_summary(manifest, records, errors))]
+    sections = top + [
         ("Leaderboard metric (tokens per step at mean accuracy >= 80/75/70 %)", _headline_table(curves)),
         ("Mean over tasks per configuration", curves),
         ("Oracle (per-sample best threshold, fewest steps)", oracle_df),
@@ -94,16 +102,20 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
         ("Summary per task, strategy and setting", summary),
     ]
     title = f"ParallelBench report: {manifest.get('config', {}).get('model', '')}"
-    intro = (f"Results: `{Path(results_dir)}` - {len(records)} records, {len(store.errors())} failed samples, "
-             f"git {manifest.get('git_commit') or 'n/a'}, metric backends {manifest.get('backends') or 'n/a'}.")
+    intro = (f"Results: `{Path(results_dir)}` - {len(records)} records, {len(errors)} failed samples, "
+             f"git {manifest.get('git_commit') or 'n/a'}, metric backends {manifest.get('backends') or 'n/a'}. "
+             f"Accuracy intervals (acc_lo..acc_hi, score_lo..score_hi; error bars in the figures) "
+             f"are 95% Wilson intervals over the samples behind each number.")
 
     from ..runner.comparability import format_section
 
     comparability = format_section(manifest.get("comparability"))
     md = [f"# {title}\n", intro + "\n", "## Comparability\n\n" + comparability + "\n"]
+    for caption, frame_ in top:
+        md.append(f"## {caption}\n\n{markdown_table(frame_)}")
     for caption, path in figures.items():
         md.append(f"## {caption}\n\n![{caption}]({path.name})\n")
-    for caption, frame_ in sections:
+    for caption, frame_ in sections[len(top):]:
         md.append(f"## {caption}\n\n{markdown_table(frame_)}")
     md_path = out / "report.md"
     md_path.write_text("\n".join(md), encoding="utf-8")
@@ -112,11 +124,13 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     items = "".join(f"<li>{html.escape(w[2:])}</li>" for w in why)
     body = [f"<h1>{html.escape(title)}</h1>", f"<p>{html.escape(intro)}</p>",
             f"<h2>Comparability</h2><p>{html.escape(head)}</p>" + (f"<ul>{items}</ul>" if items else "")]
+    for caption, frame_ in top:
+        body.append(f"<h2>{html.escape(caption)}</h2>{_html_table(frame_)}")
     for caption, path in figures.items():
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         body.append(f"<h2>{html.escape(caption)}</h2><img alt=\"{html.escape(caption)}\" "
                     f"src=\"data:image/png;base64,{data}\">")
-    for caption, frame_ in sections:
+    for caption, frame_ in sections[len(top):]:
         body.append(f"<h2>{html.escape(caption)}</h2>{_html_table(frame_)}")
     html_path = out / "report.html"
     html_path.write_text(_PAGE.format(title=html.escape(title), body="\n".join(body)), encoding="utf-8")

@@ -5,16 +5,14 @@
 * ``run_sweep``: run them (local or Ray executor) into a ``ResultsStore`` directory;
 * ``summary_frame`` / ``records_frame``: tables over stored records.
 """
-from .execute import RunOutcome, describe_units, pending_work, run_sweep
-from .expand import TaskSource, Unit, check_decoding, expand_units, setting_label
-from .records import TIMING_FIELDS, RunAborted, run_batch, sample_key, sample_seed
-from .spec import StrategyGrid, SweepSpec, load_spec, spec_from_dict
-from .store import ResultsStore
-from .summary import export, format_table, records_frame, summary_frame
+from .._lazy import lazy_exports
 
-__all__ = [
-    "ResultsStore", "RunAborted", "RunOutcome", "StrategyGrid", "SweepSpec", "TIMING_FIELDS",
-    "TaskSource", "Unit", "check_decoding", "describe_units", "expand_units", "export",
-    "format_table", "load_spec", "pending_work", "records_frame", "run_batch", "run_sweep",
-    "sample_key", "sample_seed", "setting_label", "spec_from_dict", "summary_frame",
-]
+# Names are imported on first use: ``parallelbench --help`` must not pay for pandas and torch.
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    ".execute": ["RunOutcome", "describe_units", "pending_work", "run_sweep"],
+    ".expand": ["TaskSource", "Unit", "check_decoding", "expand_units", "setting_label"],
+    ".records": ["TIMING_FIELDS", "RunAborted", "run_batch", "sample_key", "sample_seed"],
+    ".spec": ["StrategyGrid", "SweepSpec", "load_spec", "spec_from_dict"],
+    ".store": ["ResultsStore"],
+    ".summary": ["export", "format_table", "records_frame", "summary_frame"],
+})

@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from ..errors import ConfigError
-from .spec import StrategyGrid, SweepSpec, _as_list, load_spec
+from .spec import StrategyGrid, SweepSpec, _as_list, _check_grid_value, load_spec
 
 
 def _csv(value: str) -> list[Any]:
@@ -89,6 +89,9 @@ def _grids_from_flags(args: argparse.Namespace) -> list[StrategyGrid]:
                 grid["threshold"], used["threshold"] = args.threshold, True
             if args.block_length is not None:
                 grid["block_length"] = args.block_length
+        for key, values in grid.items():
+            for value in values:
+                _check_grid_value(key, value, f"--{key.replace('_', '-')}")
         grids.append(StrategyGrid([name], grid))
     for key, was_used in used.items():
         if getattr(args, key) is not None and not was_used:
@@ -140,20 +143,21 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
         raise ConfigError("--limit must be >= 1")
     if spec.batch_size < 1:
         raise ConfigError("--batch-size must be >= 1")
-    return spec
+    return spec.check()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .execute import describe_units, run_sweep
-    from .expand import expand_units
     from .summary import format_table
+    from .validate import check_out, plan_sweep
 
     spec = spec_from_args(args)
     if args.dry_run:
-        print(describe_units(expand_units(spec)))
+        print(describe_units(plan_sweep(spec)[1]))
         return 0
     if not args.out:
         raise ConfigError("--out RESULTS_DIR is required")
+    check_out(args.out)
     outcome = run_sweep(spec, args.out, executor=args.executor, ray_address=args.ray_address,
                         num_gpus=args.ray_num_gpus, fail_fast=args.fail_fast,
                         progress=not args.no_progress, wandb=args.wandb,
@@ -185,7 +189,9 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..report import build_report
+    from ..userfiles import output_dir
 
+    output_dir(args.out, "report folder")
     paths = build_report(args.results_dir, args.out)
     for path in paths:
         print(f"wrote {path}")
@@ -193,7 +199,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from ..userfiles import output_dir
     from .demo import run_demo
 
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError(f"--limit must be >= 1, got {args.limit}")
+    output_dir(args.out, "demo folder")
     run_demo(args.out, limit=args.limit, progress=not args.no_progress)
     return 0

@@ -9,15 +9,16 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..errors import ConfigError, ParallelBenchError
-from ..models.base import get_model, model_prefixes
+from ..errors import ConfigError
+from ..models.base import get_backend, get_model
 from .comparability import assess, assess_planned
-from .expand import TaskSource, Unit, expand_units
+from .expand import TaskSource, Unit
 from .manifest import backends_from_records, build_manifest
 from .records import run_batch, sample_key
 from .spec import SweepSpec
 from .store import ResultsStore
 from .summary import export, summary_frame
+from .validate import check_identity, check_out, identity, plan_sweep
 
 EXECUTORS = ("local", "ray")
 
@@ -58,50 +59,54 @@ def _model_info(model: Any) -> dict[str, Any] | None:
         return {"error": f"info() failed: {type(exc).__name__}"}
 
 
-def _check_model_spec(spec: SweepSpec) -> None:
-    prefix = spec.model.partition(":")[0]
-    if prefix not in model_prefixes():
-        raise ConfigError(f"unknown model backend {prefix!r} in {spec.model!r}; known: {', '.join(model_prefixes())}")
-
-
 def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_address: str | None = None,
               num_gpus: float | None = None, fail_fast: bool = False, progress: bool = True,
               source: TaskSource | None = None, wandb: bool = False, wandb_project: str = "parallelbench",
               model: Any = None, require_comparable: bool = False) -> RunOutcome:
     """Run every unit of ``spec`` that is not in the store at ``out`` yet.
 
-    Everything is validated before the first sample runs (tasks, strategies, parameters, grids,
-    model backend, executor, optional dependencies). A failing sample is recorded in
-    ``errors.jsonl`` and the run goes on, unless ``fail_fast``. With ``require_comparable`` a run
-    that would not be comparable with the paper raises ``ConfigError`` before anything is written.
+    Everything is validated before the first sample runs and before anything is written
+    (``validate.plan_sweep``: tasks, strategies, parameters, grids, the backend's decoding
+    contract and per-request checks; then the results directory, the store's model and options,
+    executor, optional dependencies, and loading the model). A failing sample is recorded in
+    ``errors.jsonl`` and the run goes on, unless ``fail_fast``; a fatal backend error (rejected
+    credentials) stops the run at once. With ``require_comparable`` a run that would not be comparable
+    with the paper raises ``ConfigError`` before anything is written.
     """
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
-    _check_model_spec(spec)
+    out = check_out(out)
     source = source or TaskSource(spec)
-    units = expand_units(spec, source)
-    if require_comparable:
-        verdict = assess_planned(spec, units, source)
-        if not verdict["comparable"]:
-            raise ConfigError("not comparable with the paper (--require-comparable): "
-                              + "; ".join(verdict["reasons"]))
-    if wandb:
-        from .wandb_log import require_wandb
-        require_wandb()
-    if executor == "ray":
-        from .ray_exec import _ray
-        _ray()
-    store = ResultsStore(out).open(write=True)
+    store = ResultsStore(out)
+    if out.is_dir():  # an existing store must hold the same model and options
+        check_identity(store.read_manifest(), spec, get_backend(spec.model), str(out),
+                       has_records=(out / "records.jsonl").exists())
+        store.load()
     try:
-        work = pending_work(units, source, store)
+        backend, units, work = plan_sweep(spec, source, store)
+        if require_comparable:
+            verdict = assess_planned(spec, units, source)
+            if not verdict["comparable"]:
+                raise ConfigError("not comparable with the paper (--require-comparable): "
+                                  + "; ".join(verdict["reasons"]))
+        if wandb:
+            from .wandb_log import require_wandb
+            require_wandb()
+        if executor == "ray":
+            from .ray_exec import _ray
+            _ray()
         total = sum(u.num_samples for u in units)
+        local = executor == "local"
+        if local and work and model is None:  # device, dtype, weights: fails before any write
+            model = get_model(spec.model, **spec.model_options)
+        store.open(write=True)  # the first write: folder, lock, repair of a torn last line
+        work = pending_work(units, source, store)  # again: another run may have added records
         todo = sum(len(s) for _, s in work)
-        if executor == "local":
-            model = model if model is not None else (get_model(spec.model, **spec.model_options) if work else None)
-            info = _model_info(model) if model is not None else None
-        else:
-            info = None
-        store.write_manifest(build_manifest(store.read_manifest(), spec, units, executor, info))
+        if local and work and model is None:
+            model = get_model(spec.model, **spec.model_options)
+        info = _model_info(model) if local and model is not None else None
+        store.write_manifest(build_manifest(store.read_manifest(), spec, units, executor, info,
+                                            identity(spec, backend)))
         written_before = store.num_records
         failed = 0
         if executor == "local":

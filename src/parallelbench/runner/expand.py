@@ -2,7 +2,9 @@
 
 A *unit* is one decoding configuration applied to one task: the model, the task, the concrete
 decoding dict handed to the backend, and the samples it covers. Its key hashes everything that
-determines its results, so a finished unit is recognised on the next run.
+determines its results and nothing else (of the model options, only those the backend declares
+as ``result_options``), so a finished unit is recognised on the next run even when, say, the
+batch size or the device changed.
 """
 from __future__ import annotations
 
@@ -150,9 +152,14 @@ def check_decoding(decoding: dict[str, Any], gen_length: int) -> None:
     ``DecodeConfig`` validation and the strategy's own parameter check)."""
     from ..decoding import DecodeConfig
     cls = _strategy_class(decoding["strategy"])
-    cfg = DecodeConfig.build(dict(decoding), gen_length=gen_length, mask_id=0)
-    cfg.validate(gen_length, cls.fixed_count)
-    cls(cfg)
+    try:
+        cfg = DecodeConfig.build(dict(decoding), gen_length=gen_length, mask_id=0)
+        cfg.validate(gen_length, cls.fixed_count)
+        cls(cfg)
+    except ParallelBenchError:
+        raise
+    except (TypeError, ValueError, ArithmeticError) as exc:  # a parameter of the wrong type
+        raise ConfigError(f"invalid decoding parameters ({type(exc).__name__}: {exc})") from None
 
 
 def _grid_combos(grid: dict[str, list[Any]], M: int) -> list[dict[str, Any]]:
@@ -182,26 +189,42 @@ def _setting(combo: dict[str, Any], raw: dict[str, list[Any]], M: int) -> dict[s
     return setting
 
 
+def key_options(spec: SweepSpec) -> dict[str, Any]:
+    """The model options that enter unit keys: those the backend declares as able to change a
+    result (all of them for a backend that declares nothing)."""
+    from ..models.base import get_backend
+
+    return get_backend(spec.model).key_options(spec.model_options)
+
+
 def expand_units(spec: SweepSpec, source: TaskSource | None = None) -> list[Unit]:
     """Every unit of the sweep, checked; raises ConfigError naming the first problem."""
     source = source or TaskSource(spec)
     units: list[Unit] = []
-    for task_name in source.resolve(spec.tasks):
+    options = key_options(spec)
+    names = source.resolve(spec.tasks)
+    for gi, grid in enumerate(spec.strategies):
+        if grid.tasks is not None and not any(grid.applies_to(t) for t in names):
+            raise ConfigError(f"strategies[{gi}].tasks {grid.tasks} matches none of the sweep's tasks")
+    for task_name in names:
         task = source.load(task_name)
         M = int(spec.max_tokens or task.max_tokens)
         n = len(task) if spec.limit is None else min(len(task), spec.limit)
         if n == 0:
             raise ConfigError(f"task {task_name!r} has no samples")
         for gi, grid in enumerate(spec.strategies):
+            if not grid.applies_to(task_name):
+                continue
             for name in grid.strategies:
-                units.extend(_units_for(spec, grid.grid, name, task_name, M, n, gi, len(task)))
+                units.extend(_units_for(spec, grid.grid, name, task_name, M, n, gi, len(task),
+                                        options))
     keys = [u.key for u in units]
     if len(set(keys)) != len(keys):
         raise ConfigError("the sweep lists the same configuration twice; remove the duplicate grid entry")
     return units
 
 
-def _units_for(spec, grid, name, task_name, M, n, gi, size) -> list[Unit]:
+def _units_for(spec, grid, name, task_name, M, n, gi, size, options) -> list[Unit]:
     where = f"strategies[{gi}] ({name}) on task {task_name!r}"
     if name == NO_STRATEGY:
         if set(grid) - {"temperature"}:
@@ -236,7 +259,7 @@ def _units_for(spec, grid, name, task_name, M, n, gi, size) -> list[Unit]:
         unit = Unit(task_name, canonical, decoding, _setting(combo, grid, M), M, temperature, n,
                     task_size=size, sampling=spec.sampling)
         unit.key = stable_hash({
-            "model": spec.model, "model_options": spec.model_options, "task": task_name,
+            "model": spec.model, "model_options": options, "task": task_name,
             "task_options": spec.task_options, "max_tokens": M, "decoding": decoding,
             "temperature": temperature, "seed": spec.seed,
         })

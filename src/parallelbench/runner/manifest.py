@@ -53,8 +53,11 @@ def backends_from_records(records: list[dict[str, Any]]) -> dict[str, list[str]]
 
 
 def build_manifest(previous: dict[str, Any], spec: SweepSpec, units: list, executor: str,
-                   model_info: dict[str, Any] | None) -> dict[str, Any]:
-    """The manifest after starting a run: the current config, plus a history entry per run."""
+                   model_info: dict[str, Any] | None,
+                   identity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest after starting a run: the current config, plus a history entry per run.
+    ``identity`` (model and hashed result-determining options) is what a later run into the
+    same directory must match."""
     config = spec.to_dict()
     config["model_options"] = redact(config["model_options"])
     entry = {
@@ -71,5 +74,8 @@ def build_manifest(previous: dict[str, Any], spec: SweepSpec, units: list, execu
         "git_commit": git_commit(),
         "model": {"spec": spec.model, "info": model_info},
     })
+    if identity is not None:
+        manifest["identity"] = identity
+        manifest["key_format"] = 2
     manifest["history"] = list(previous.get("history", [])) + [entry]
     return manifest

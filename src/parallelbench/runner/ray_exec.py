@@ -12,7 +12,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ParallelBenchError
 from .expand import TaskSource, Unit
 from .records import RunAborted, run_batch
 from .spec import SweepSpec
@@ -97,8 +97,8 @@ def run_ray(spec: SweepSpec, work: list[tuple[Unit, list[Any]]], store: ResultsS
                     records, errors = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001
                     cause = getattr(exc, "cause", None)
-                    if isinstance(cause, RunAborted):
-                        raise RunAborted(str(cause)) from None
+                    if isinstance(cause, ParallelBenchError):  # --fail-fast, rejected credentials
+                        raise type(cause)(str(cause)) from None
                     raise RunAborted(f"a Ray shard failed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
                 store.add(records)
                 store.add_errors(errors)

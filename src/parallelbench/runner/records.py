@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from ..errors import ParallelBenchError
+from ..errors import FatalBackendError, ParallelBenchError
 from ..models.base import GenerationRequest, stable_hash
 from .expand import Unit
 
@@ -58,12 +58,14 @@ def _base(unit: Unit, task: Any, sample: Any, model_spec: str, base_seed: int) -
 
 def _generate(model: Any, requests: list[GenerationRequest]) -> list[Any]:
     """One batched call; on an exception, fall back to one call per request so a single bad
-    sample only fails itself."""
+    sample only fails itself. A ``FatalBackendError`` (rejected credentials) stops the run."""
     try:
         gens = list(model.generate(requests))
         if len(gens) != len(requests):
             raise RuntimeError(f"backend returned {len(gens)} generations for {len(requests)} requests")
         return gens
+    except FatalBackendError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any backend failure is isolated per sample
         if len(requests) == 1:
             return [exc]
@@ -71,6 +73,8 @@ def _generate(model: Any, requests: list[GenerationRequest]) -> list[Any]:
         for req in requests:
             try:
                 out.extend(model.generate([req])[:1])
+            except FatalBackendError:
+                raise
             except Exception as one:  # noqa: BLE001
                 out.append(one)
         return out

@@ -9,11 +9,11 @@ Grids are expanded per task by ``parallelbench.runner.expand``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from ..errors import ConfigError
 
@@ -29,13 +29,23 @@ SAMPLINGS = ("first", "spread")
 
 @dataclass
 class StrategyGrid:
-    """One strategy (or several sharing a grid) and its parameter value lists."""
+    """One strategy (or several sharing a grid) and its parameter value lists; ``tasks``
+    (names or globs) limits the grid to some of the sweep's tasks (``None`` = all of them)."""
 
     strategies: list[str]
     grid: dict[str, list[Any]] = field(default_factory=dict)
+    tasks: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"strategy": list(self.strategies), **{k: list(v) for k, v in self.grid.items()}}
+        out = {"strategy": list(self.strategies), **{k: list(v) for k, v in self.grid.items()}}
+        if self.tasks is not None:
+            out["tasks"] = list(self.tasks)
+        return out
+
+    def applies_to(self, task: str) -> bool:
+        import fnmatch
+
+        return self.tasks is None or any(fnmatch.fnmatchcase(task, p) for p in self.tasks)
 
 
 @dataclass
@@ -75,6 +85,20 @@ class SweepSpec:
     def __post_init__(self) -> None:
         if self.sampling not in SAMPLINGS:
             raise ConfigError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {self.sampling!r}")
+
+    def check(self) -> "SweepSpec":
+        """Range checks of the top-level values, whether they came from flags or a file."""
+        for name, minimum in (("limit", 1), ("batch_size", 1), ("max_tokens", 1), ("seed", 0)):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < minimum):
+                raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        if not isinstance(self.temperature, (int, float)) or not math.isfinite(self.temperature) \
+                or self.temperature < 0:
+            raise ConfigError(f"temperature must be >= 0, got {self.temperature!r}")
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ConfigError("a model spec is required (e.g. ideal, mock:reference)")
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -122,15 +146,47 @@ def parse_grid(entry: dict[str, Any], where: str) -> StrategyGrid:
     names = [str(s) for s in raw if str(s)]  # names are not coerced ('none' stays a name)
     if not names:
         raise ConfigError(f"{where}.strategy is empty")
-    grid = {str(k): _as_list(v, f"{where}.{k}") for k, v in entry.items() if k != "strategy"}
+    tasks = None
+    if "tasks" in entry:
+        tasks = entry["tasks"] if isinstance(entry["tasks"], list) else [entry["tasks"]]
+        if not tasks or not all(isinstance(t, str) and t for t in tasks):
+            raise ConfigError(f"{where}.tasks: expected task names or globs, got {entry['tasks']!r}")
+    grid = {str(k): _as_list(v, f"{where}.{k}") for k, v in entry.items()
+            if k not in ("strategy", "tasks")}
+    for key, values in grid.items():
+        for value in values:
+            _check_grid_value(key, value, f"{where}.{key}")
     if "k" in grid and "steps" in grid:
         raise ConfigError(f"{where}: give k or steps, not both")
-    return StrategyGrid(names, grid)
+    return StrategyGrid(names, grid, tasks)
+
+
+_COUNTS = ("k", "steps", "block_length")
+_NUMBERS = ("threshold", "factor", "temperature")
+
+
+def _check_grid_value(key: str, value: Any, where: str) -> None:
+    """Type and range of one grid value (the sampler's own checks come later, per setting)."""
+    if key in _COUNTS:
+        if value in KEYWORDS or (value is None and key == "block_length"):
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected a positive integer, 'pow2' or 'all', got {value!r}")
+        if value < 1:
+            raise ConfigError(f"{where}: must be >= 1, got {value}")
+    elif key in _NUMBERS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if not math.isfinite(value) or value < 0 or (key != "temperature" and value == 0):
+            raise ConfigError(f"{where}: must be {'>= 0' if key == 'temperature' else '> 0'}"
+                              f" and finite, got {value!r}")
 
 
 def _int_or_none(value: Any, what: str, minimum: int = 1) -> int | None:
     if value is None:
         return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ConfigError(f"{what} must be an integer, got {value!r}")
     try:
         out = int(value)
     except (TypeError, ValueError):
@@ -153,14 +209,21 @@ def spec_from_dict(data: dict[str, Any], where: str = "config") -> SweepSpec:
     entries = data["strategies"]
     if isinstance(entries, dict):
         entries = [entries]
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where}: strategies must be a list of {{strategy: ..., <grid>}} entries")
     grids = [parse_grid(e, f"{where}.strategies[{i}]") for i, e in enumerate(entries)]
     try:
         temperature = float(data.get("temperature", 0.0))
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: temperature must be a number") from None
+    if not math.isfinite(temperature) or temperature < 0:
+        raise ConfigError(f"{where}: temperature must be >= 0, got {data.get('temperature')!r}")
     for key in ("model_options", "task_options"):
         if not isinstance(data.get(key) or {}, dict):
             raise ConfigError(f"{where}: {key} must be a mapping")
+    for key in ("model", "data_dir", "name", "sampling"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ConfigError(f"{where}: {key} must be a string, got {data[key]!r}")
     return SweepSpec(
         model=str(data["model"]),
         tasks=[str(t) for t in _as_list(data["tasks"], f"{where}.tasks")],
@@ -175,16 +238,12 @@ def spec_from_dict(data: dict[str, Any], where: str = "config") -> SweepSpec:
         batch_size=_int_or_none(data.get("batch_size", 8), f"{where}.batch_size") or 8,
         name=data.get("name"),
         sampling=str(data.get("sampling", "first")),
-    )
+    ).check()
 
 
 def load_spec(path: str | Path) -> SweepSpec:
     """Read a sweep YAML file (see docs/runs.md for the format)."""
+    from ..userfiles import read_yaml
+
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"sweep config {str(p)!r} does not exist")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"sweep config {str(p)!r} is not valid YAML: {exc}") from None
-    return spec_from_dict(data, where=p.name)
+    return spec_from_dict(read_yaml(p, "sweep config"), where=p.name)

@@ -99,6 +99,13 @@ class ResultsStore:
         self._keys = {r["key"] for r in records if "key" in r}
         return self
 
+    def load(self) -> "ResultsStore":
+        """Read the stored keys without locking, repairing or creating anything (to plan and
+        validate a run before it writes)."""
+        records, _ = _read_jsonl(self.path / RECORDS, repair=False)
+        self._keys = {r["key"] for r in records if "key" in r}
+        return self
+
     def _lock(self) -> None:
         if fcntl is None:
             return
@@ -109,6 +116,11 @@ class ResultsStore:
             fh.close()
             raise ParallelBenchError(f"another run is writing to {str(self.path)!r}; wait for it to finish") from None
         self._lock_fh = fh
+
+    @property
+    def is_open(self) -> bool:
+        """Whether this store holds the write lock (``open(write=True)`` was called)."""
+        return self._lock_fh is not None
 
     def close(self) -> None:
         if self._lock_fh is not None:
@@ -174,13 +186,15 @@ class ResultsStore:
 
     # -- manifest ----------------------------------------------------------------------------
     def read_manifest(self) -> dict[str, Any]:
+        from ..userfiles import read_json
+
         p = self.path / MANIFEST
         if not p.exists():
             return {}
-        try:
-            return json.loads(p.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{p}: invalid JSON ({exc})") from None
+        manifest = read_json(p, "results manifest")
+        if not isinstance(manifest, dict):
+            raise DataError(f"{p}: expected a JSON object")
+        return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Atomically replace the manifest (write to a temp file, then rename)."""

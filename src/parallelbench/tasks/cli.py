@@ -50,6 +50,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="write custom list tasks in the official layout")
     p.add_argument("config", help="generate config (YAML), see configs/tasks/")
     p.add_argument("--out", required=True, help="output folder (use it as --data-dir)")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite existing task files and merge into an existing task_config.yaml")
     p.set_defaults(func=_cmd_generate)
 
 
@@ -74,6 +76,8 @@ def _load(args: argparse.Namespace, name: str):
 
 def _cmd_show(args: argparse.Namespace) -> int:
     task = _load(args, args.task)
+    if args.index < 0:
+        raise DataError(f"--index must be in 0..{len(task) - 1}, got {args.index}")
     sample = task[args.index]
     print(f"# {task.name} [{args.index}/{len(task)}]  source={task.source}  metric={task.metric}"
           f"  max_tokens={task.max_tokens}")
@@ -97,17 +101,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 def read_predictions(path: str | Path, size: int) -> dict[int, str]:
     """``{index: prediction}`` from a JSONL file, with file:line errors."""
+    from ..userfiles import read_jsonl
+
     file = Path(path)
-    if not file.is_file():
-        raise DataError(f"predictions file not found: {file}")
     found: dict[int, str] = {}
-    for lineno, line in enumerate(file.read_text("utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{file}:{lineno}: malformed JSON ({exc.msg})") from None
+    row: Any
+    for lineno, row in read_jsonl(file, "predictions file"):
         if not isinstance(row, dict) or "index" not in row or "prediction" not in row:
             raise DataError(f'{file}:{lineno}: expected {{"index": I, "prediction": "..."}}')
         index, prediction = row["index"], row["prediction"]
@@ -124,13 +123,16 @@ def read_predictions(path: str | Path, size: int) -> dict[int, str]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from ..userfiles import output_file
+
+    output = output_file(args.output, "--output file") if args.output else None
     task = _load(args, args.task)
     predictions = read_predictions(args.predictions, len(task))
     rows = task.score_all(dict(sorted(predictions.items())), grammar=args.grammar)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            for index, scores in rows:
-                handle.write(json.dumps({"index": index, **scores}, ensure_ascii=False) + "\n")
+    if output is not None:
+        text = "".join(json.dumps({"index": index, **scores}, ensure_ascii=False) + "\n"
+                       for index, scores in rows)
+        output.write_text(text, encoding="utf-8")
     result = {"task": task.name, "source": task.source, "num_scored": len(rows),
               **aggregate([d for _, d in rows])}
     print(json.dumps(result))
@@ -138,6 +140,6 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    for path in generate_from_config(args.config, args.out):
+    for path in generate_from_config(args.config, args.out, force=args.force):
         print(path)
     return 0

@@ -24,13 +24,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import ConfigError
+from ..userfiles import make_dir, output_dir, read_lines, read_yaml
 from . import prompts
 from .lists import (LETTERS, builtin_name_parts, by_last_name, derive_seed,
                     generate_list_records, name_pool)
-from .official import METRIC_BY_OP, write_task_files
+from .official import CONFIG_FILE, METRIC_BY_OP, write_task_files
 from .render import LIST_OPS
 
 _TASK_KEYS = {"name", "op", "items", "min_length", "max_length", "lengths", "samples_per_length",
@@ -40,10 +39,8 @@ _BAD_CHARS = set('"\\,[]{}\n\r')
 
 def read_items(path: Path) -> list[str]:
     """A user word file: one item per line, ``#`` comments; items must survive L(xs) parsing."""
-    if not path.is_file():
-        raise ConfigError(f"word file not found: {path}")
     items: list[str] = []
-    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_lines(path, "word file"), 1):
         item = line.strip()
         if not item or item.startswith("#"):
             continue
@@ -139,15 +136,15 @@ def build_task(entry: dict[str, Any], group: str, base_dir: Path) -> tuple[str, 
     return f"{group}/{stem}", records, config
 
 
-def generate_from_config(config_path: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write every task of a generate config; returns the written ``.jsonl`` paths."""
+def generate_from_config(config_path: str | Path, out_dir: str | Path,
+                         force: bool = False) -> list[Path]:
+    """Write every task of a generate config; returns the written ``.jsonl`` paths.
+
+    Every task is built and checked before anything is written. Existing task files, or an
+    existing ``task_config.yaml`` in the group folder, are never overwritten unless ``force``
+    (then task files are replaced and the config entries merged)."""
     path = Path(config_path)
-    if not path.is_file():
-        raise ConfigError(f"generate config not found: {path}")
-    try:
-        config = yaml.safe_load(path.read_text("utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
+    config = read_yaml(path, "generate config")
     if not isinstance(config, dict) or not isinstance(config.get("tasks"), list) \
             or not config["tasks"]:
         raise ConfigError(f"{path}: expected a mapping with a non-empty 'tasks' list")
@@ -155,7 +152,7 @@ def generate_from_config(config_path: str | Path, out_dir: str | Path) -> list[P
     if "/" in group or group.startswith((".", "_")):
         raise ConfigError(f"{path}: group must be a plain folder name, got {group!r}")
     defaults = {k: v for k, v in config.items() if k not in ("tasks", "group")}
-    written = []
+    built: dict[str, tuple[list, dict]] = {}
     for i, task in enumerate(config["tasks"]):
         if not isinstance(task, dict):
             raise ConfigError(f"{path}: tasks[{i}] must be a mapping")
@@ -163,5 +160,17 @@ def generate_from_config(config_path: str | Path, out_dir: str | Path) -> list[P
             name, records, entry = build_task({**defaults, **task}, group, path.parent)
         except ConfigError as exc:
             raise ConfigError(f"{path}: tasks[{i}]: {exc}") from None
-        written.append(write_task_files(out_dir, name, records, entry))
-    return written
+        if name in built:
+            raise ConfigError(f"{path}: tasks[{i}]: task {name!r} is listed twice (give a 'name')")
+        built[name] = (records, entry)
+    out = output_dir(out_dir, "--out folder")
+    if not force:
+        targets = [out / f"{name}.jsonl" for name in built] + [out / group / CONFIG_FILE]
+        existing = [str(t) for t in targets if t.exists()]
+        if existing:
+            raise ConfigError(f"{existing[0]} already exists"
+                              f"{f' (and {len(existing) - 1} more)' if len(existing) > 1 else ''}"
+                              f"; generate never overwrites task files: choose another --out "
+                              f"or pass --force")
+    make_dir(out / group, "--out folder")
+    return [write_task_files(out, name, records, entry) for name, (records, entry) in built.items()]

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import DataError
+from ..userfiles import read_jsonl, read_yaml
 
 METRIC_BY_OP = {
     "copy": "list_match_score", "sort": "list_match_score", "reverse": "list_match_score",
@@ -63,10 +64,7 @@ def read_config(path: Path) -> dict[str, Any]:
     """The ``task_config.yaml`` mapping of a group folder (``{}`` when the file is absent)."""
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: malformed YAML ({str(exc).splitlines()[0]})") from None
+    data = read_yaml(path, "task config") or {}
     if not isinstance(data, dict):
         raise DataError(f"{path}: expected a mapping of task name -> config")
     return data
@@ -75,19 +73,11 @@ def read_config(path: Path) -> dict[str, Any]:
 def read_records(path: Path) -> list[dict[str, Any]]:
     """Every record of a JSONL task file; a bad line is reported as ``file:line``."""
     records = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("input"), dict) \
-                    or "answer" not in record:
-                raise DataError(f"{path}:{lineno}: a record needs an 'input' object and an "
-                                f"'answer'")
-            records.append(record)
+    for lineno, record in read_jsonl(path, "task file"):
+        if not isinstance(record, dict) or not isinstance(record.get("input"), dict) \
+                or "answer" not in record:
+            raise DataError(f"{path}:{lineno}: a record needs an 'input' object and an 'answer'")
+        records.append(record)
     if not records:
         raise DataError(f"{path}: no records")
     return records

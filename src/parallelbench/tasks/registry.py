@@ -37,16 +37,19 @@ class TaskDef:
     op: str
     metric: str
     build: Builder
+    facts: Callable[[], tuple[int, list[int]]] | None = None
+    """``(num_samples, lengths)`` without building the data (``list_tasks`` stays fast)."""
 
 
 _REGISTRY: dict[str, TaskDef] = {}
 
 
-def register(name: str, *, category: str, op: str) -> Callable[[Builder], Builder]:
-    """Decorator registering a factory under a reference task name."""
+def register(name: str, *, category: str, op: str,
+             facts: Callable[[], tuple[int, list[int]]] | None = None) -> Callable[[Builder], Builder]:
+    """Decorator registering a factory under a reference task name (``facts``: see TaskDef)."""
 
     def deco(build: Builder) -> Builder:
-        _REGISTRY[name] = TaskDef(name, category, op, METRIC_BY_OP[op], build)
+        _REGISTRY[name] = TaskDef(name, category, op, METRIC_BY_OP[op], build, facts)
         return build
 
     return deco
@@ -125,13 +128,15 @@ def _register_lists() -> None:
             return _list_task(_name, "waiting_line", _op, lengths, per, num_samples, seed,
                               shots=1)
 
-        register(f"waiting_line/{op}", category="waiting_line", op=op)(waiting)
+        register(f"waiting_line/{op}", category="waiting_line", op=op,
+                 facts=lambda: (100, [3, 4, 5, 6]))(waiting)
 
         def waiting15(n=None, num_samples=None, seed=None, source=None, *, _w=waiting, _op=op):
             return _w(n if n is not None else 15, num_samples, seed,
                       _name=f"waiting_line_n15/{_op}")
 
-        register(f"waiting_line_n15/{op}", category="waiting_line", op=op)(waiting15)
+        register(f"waiting_line_n15/{op}", category="waiting_line", op=op,
+                 facts=lambda: (100, [15]))(waiting15)
 
         if op == "sort":
             _DYNAMIC_LIST_OPS["sort_by_last_name"] = _sort_by_last_name
@@ -143,7 +148,8 @@ def _register_lists() -> None:
             return _list_task(_name, "list_ops", _op, lengths, 100, num_samples, seed, shots=0)
 
         if op in ("copy", "replace_index", "replace_random", "shuffle"):
-            register(f"list_ops/{op}", category="list_ops", op=op)(letters)
+            register(f"list_ops/{op}", category="list_ops", op=op,
+                     facts=lambda: (600, [6, 8, 10, 12, 14, 16]))(letters)
         _DYNAMIC_LIST_OPS[op] = letters
 
 

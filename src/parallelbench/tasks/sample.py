@@ -37,11 +37,39 @@ class Sample:
 
     @property
     def reference(self) -> str:
-        """One answer string that scores 1 (the label, or its ``example`` for multi-answer tasks)."""
-        if isinstance(self.label, str):
-            return self.label
-        if isinstance(self.label, dict):
+        """A good answer: the label itself (list and puzzle tasks), the reference summary
+        (Summarization), the first example paraphrase (Paraphrasing), or for Words-to-Sentence
+        the record's example sentence, else a plain sentence that uses every word. List,
+        puzzle, summary and W2S references score 1 (W2S where the grammar checker accepts the
+        sentence); paraphrase scores reward differing from the source, so no answer is sure to."""
+        label = self.label
+        if isinstance(label, str):
+            return label
+        if isinstance(label, dict):
             for key in ("example", "summary"):
-                if isinstance(self.label.get(key), str):
-                    return self.label[key]
-        raise KeyError(f"sample {self.index} has no single reference answer")
+                if isinstance(label.get(key), str) and label[key].strip():
+                    return label[key]
+            examples = _examples(label.get("examples"))
+            if examples:
+                return examples[0]
+            words = label.get("words")
+            if isinstance(words, list) and words and all(isinstance(w, str) for w in words):
+                from .render import format_words
+
+                noun = "word" if len(words) == 1 else "words"
+                return f"This sentence uses the {noun} {format_words(words)}."
+        raise KeyError(f"sample {self.index} has no reference answer")
+
+
+def _examples(value: object) -> list[str]:
+    """Example paraphrases: a list, or the reference's string rendering of a Python list."""
+    if isinstance(value, str):
+        import ast
+
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return [value] if value.strip() else []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str) and v.strip()]
+    return []

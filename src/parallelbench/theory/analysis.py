@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from ..errors import ConfigError
@@ -21,13 +22,37 @@ def default_convention(task: str) -> str:
     return "paper" if str(task).startswith("list_ops") else "metric"
 
 
-def task_problem(task: str, n: int, convention: str | None = None) -> tuple[Problem, str, str]:
+_SIZE_IN_NAME = re.compile(r"_n(\d+)")
+
+
+def resolve_n(task: str, n: int | None) -> int:
+    """The size the analysis uses: ``n`` input items for list tasks (default 6); the side of
+    the square for Latin squares, read from the name (``latin_square_n5`` = 5x5) or ``n``
+    (default 4); 4 for the 4x4 Sudoku. A given ``n`` that contradicts the name is an error."""
+    op = op_from_task_name(task)
+    if op == "sudoku":
+        if n not in (None, 4):
+            raise ConfigError(f"{task} is a 4x4 Sudoku; --n {n} does not apply")
+        return 4
+    if op == "latin_square":
+        named = _SIZE_IN_NAME.search(str(task).rsplit("/", 1)[-1])
+        size = int(named[1]) if named else (4 if n is None else n)
+        if named and n is not None and n != size:
+            raise ConfigError(f"{task} is a {size}x{size} Latin square; --n {n} contradicts it")
+        if not 2 <= size <= 5:
+            raise ConfigError(f"Latin squares of side 2..5 can be analysed, not {size}")
+        return size
+    return 6 if n is None else n
+
+
+def task_problem(task: str, n: int | None, convention: str | None = None) -> tuple[Problem, str, str]:
     """A representative problem of ``task`` with ``n`` input items (the answer structure does
-    not depend on the item strings). Puzzles have a fixed size and ignore ``n``."""
+    not depend on the item strings); for puzzles ``n`` is the side (see ``resolve_n``)."""
     op = op_from_task_name(task)
     convention = convention or default_convention(task)
+    n = resolve_n(task, n)
     if op == "latin_square":
-        return latin_square_problem(list("ABCD")), op, convention
+        return latin_square_problem([chr(ord("A") + i) for i in range(n)]), op, convention
     if op == "sudoku":
         return sudoku_problem("", _SOLVED_SUDOKU), op, convention
     if n < 2 or n > 26:
@@ -60,12 +85,13 @@ def decode_config(strategy: str, k: int | str | None, threshold: float | None,
     return cfg
 
 
-def analyse(task: str, n: int, strategy: str = "confidence-topk", k: int | str | None = 1,
+def analyse(task: str, n: int | None, strategy: str = "confidence-topk", k: int | str | None = 1,
             threshold: float | None = None, temperature: float = 0.0,
             convention: str | None = None, method: str = "auto", runs: int = 2000,
             seed: int = 0, optimal_limit: int = 8, max_work: int | None = None) -> dict[str, Any]:
     """Everything ``parallelbench theory`` prints, as a JSON-ready dict (bits for entropies).
     ``max_work``: exact-enumeration budget (``None`` = ``enumerate.MAX_WORK``)."""
+    n = resolve_n(task, n)
     problem, op, convention = task_problem(task, n, convention)
     G = problem.length
     cfg = decode_config(strategy, k, threshold, temperature, G)

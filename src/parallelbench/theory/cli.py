@@ -37,7 +37,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                     "Carlo) accuracy of the ideal dLLM on an enumerable task.",
     )
     p.add_argument("--task", help="enumerable task, e.g. list_ops/shuffle, waiting_line/replace_random")
-    p.add_argument("--n", default="6", help="number of input items, or a range 3..16 (default 6)")
+    p.add_argument("--n", default=None, help="number of input items, or a range 3..16 (default 6); "
+                   "for puzzle/latin_square the side of the square (default: from the name)")
     p.add_argument("--strategy", default=None, help="decoding strategy (default confidence-topk, "
                    "or confidence-threshold when --threshold is given)")
     p.add_argument("--k", default=None, help="items per step (an integer or 'all'; default 1)")
@@ -74,14 +75,18 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--runs must be >= 1, got {args.runs}")
     if args.max_work is not None and args.max_work < 1:
         raise ConfigError(f"--max-work must be >= 1, got {args.max_work}")
-    ns = _parse_n(args.n)
+    ns = [None] if args.n is None else _parse_n(args.n)
     k = _parse_k(args.k)
     strategy = args.strategy or ("confidence-threshold" if args.threshold is not None else "confidence-topk")
     if strategy != "confidence-threshold" and k is None:
         k = 1
     if args.plot:
+        from ..userfiles import output_file
         from .plot import plot_sweep
 
+        output_file(args.plot, "--plot file")  # before minutes of computation, not after
+        if ns == [None]:
+            ns = [6]
         plot_sweep(args.task, ns, args.plot, strategy=strategy, temperature=args.temperature,
                    convention=args.convention, runs=args.runs, seed=args.seed)
         print(f"wrote {args.plot}")

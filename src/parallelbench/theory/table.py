@@ -68,8 +68,10 @@ def write_table(path: str | None = None, **kwargs) -> str:
         table = build_table(**kwargs)
         sys.stdout.write(table + "\n")
         return table
-    p = Path(path)
-    text = p.read_text(encoding="utf-8") if p.exists() else ""
+    from ..userfiles import output_file, read_text
+
+    p = output_file(path, "table file")
+    text = read_text(p, "table file") if p.exists() else ""
     # Check the target before the (minutes-long) computation, not after it.
     if START not in text or END not in text:
         raise ConfigError(f"{path} has no '{START}' ... '{END}' block to rewrite")
