@@ -128,7 +128,8 @@ def test_every_verb_ends_quietly_on_a_closed_pipe(verb, monkeypatch, capsys):
     monkeypatch.setattr(cli, "build_parser", lambda: parser)
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     required = {"show": ["waiting_line/copy"], "score": ["--task", "t", "--predictions", "p"],
-                "generate": ["c.yaml", "--out", "o"], "results": ["r"], "report": ["r", "--out", "o"]}
+                "generate": ["c.yaml", "--out", "o"], "results": ["r"], "report": ["r", "--out", "o"],
+                "import": ["r", "--out", "o"], "export": ["r", "--format", "lm-eval", "--out", "o"]}
     assert cli.main([verb, *required.get(verb, [])]) == 141
     assert "Traceback" not in capsys.readouterr().err
 

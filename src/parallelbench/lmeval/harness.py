@@ -9,6 +9,7 @@ sample's decoding statistics to lm-eval's logged samples (``attach``).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import Any, Sequence
@@ -110,8 +111,13 @@ def main(argv: Sequence[str]) -> int:
         take_logs()
         return attach(base_evaluate(*args, **kw))
 
+    def usage_error(parser: argparse.ArgumentParser, message: str) -> None:
+        # lm-eval's parsers print their usage before the error: one line instead, exit code 2.
+        raise ParallelBenchError(f"lm-eval: {message}")
+
     lm_tasks.TaskManager, evaluator.simple_evaluate = TaskManager, simple_evaluate
-    saved = sys.argv
+    saved, base_error = sys.argv, argparse.ArgumentParser.error
+    argparse.ArgumentParser.error = usage_error  # type: ignore[method-assign, assignment]
     try:
         from lm_eval.__main__ import cli_evaluate
 
@@ -123,6 +129,6 @@ def main(argv: Sequence[str]) -> int:
         lines = str(exc).strip().splitlines()
         raise ParallelBenchError(f"lm-eval: {lines[0] if lines else type(exc).__name__}") from None
     finally:
-        sys.argv = saved
+        sys.argv, argparse.ArgumentParser.error = saved, base_error  # type: ignore[method-assign]
         lm_tasks.TaskManager, evaluator.simple_evaluate = base_manager, base_evaluate
     return 0
