@@ -15,8 +15,10 @@ from ..errors import ConfigError
 from .base import Generation, GenerationRequest, modelapi
 from .families import Family, detect_family
 from .settings import check_options
+from .compat import isolated_registrations
+from .dllm_loading import load_dllm_weights
 from .hf_common import (Stopwatch, encode_left_padded, group_requests, load_config,
-                        load_tokenizer, load_weights, pick_device_dtype, render_prompts)
+                        load_tokenizer, pick_device_dtype, render_prompts)
 
 # Facts about the model that a request's decoding settings may not change.
 _MODEL_FACTS = ("mask_id", "eos_id", "pad_id", "shift_logits")
@@ -80,8 +82,6 @@ class HFDiffusionLM:
                  postprocess: str = "pb_skip_special", family: str | None = None,
                  mask_id: int | None = None, eos_id: int | None = None,
                  pad_id: int | None = None, shift_logits: bool | None = None):
-        from transformers import AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM
-
         if batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
         if postprocess not in POSTPROCESS:
@@ -90,22 +90,13 @@ class HFDiffusionLM:
         self.batch_size, self.chat_template, self.postprocess = batch_size, chat_template, postprocess
         self.default_decoding = dict(decoding or {})
         self.device, self.dtype = pick_device_dtype(device, dtype)
-        config = load_config(target, trust_remote_code)
-        self.tokenizer = load_tokenizer(target, trust_remote_code)
+        with isolated_registrations():  # remote code must not re-route later loads
+            config = load_config(target, trust_remote_code)
+            self.tokenizer = load_tokenizer(target, trust_remote_code)
         self.family = detect_family(config, self.tokenizer, family=family, mask_id=mask_id,
                                     eos_id=eos_id, pad_id=pad_id, shift_logits=shift_logits)
-        auto_map = getattr(config, "auto_map", None) or {}
-        archs = " ".join(getattr(config, "architectures", None) or [])
-        if "AutoModelForMaskedLM" in auto_map or ("ForMaskedLM" in archs and not auto_map):
-            auto_class = AutoModelForMaskedLM
-        elif "AutoModel" in auto_map:  # LLaDA and Dream register their LM as AutoModel
-            auto_class = AutoModel
-        elif "ForCausalLM" in archs or "AutoModelForCausalLM" in auto_map:
-            auto_class = AutoModelForCausalLM
-        else:
-            auto_class = AutoModelForMaskedLM
-        self.model = load_weights(auto_class, target, trust_remote_code=trust_remote_code,
-                                  dtype=self.dtype, device=self.device, device_map=device_map)
+        self.model = load_dllm_weights(target, config, trust_remote_code=trust_remote_code,
+                                       dtype=self.dtype, device=self.device, device_map=device_map)
         self.adapter = DllmAdapter(self.model, self.family)
         special = set(getattr(self.tokenizer, "all_special_ids", []) or [])
         self._special = special | {self.family.mask_id, *self.family.stop_ids} | (
