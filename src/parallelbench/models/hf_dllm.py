@@ -45,24 +45,37 @@ class DllmAdapter:
         x = input_ids.to(device)
         attn = attention_mask.to(device) if attention_mask is not None else None
         padded = attn is not None and bool((attn == 0).any())
-        name = self.family.name
-        if name == "dream":
+        # Positions restart at each row's first real token, as the prompt alone would have them.
+        positions = (attn.long().cumsum(-1) - 1).clamp(min=0) if padded else None
+        convention = self.family.convention
+        if convention == "dream":
             # The Dream reference's convention: a 4-D boolean mask and explicit positions when
             # padded, the string "full" otherwise.
             if padded:
-                positions = (attn.long().cumsum(-1) - 1).masked_fill(attn == 0, 1)
-                mask4d = attn.bool()[:, None, :, None] & attn.bool()[:, None, None, :]
-                out = self.model(x, mask4d, positions)
+                out = self.model(x, _keep_4d(attn), positions.masked_fill(attn == 0, 1))
             else:
                 out = self.model(x, "full", None)
-        elif name == "llada":
-            out = self.model(input_ids=x, attention_mask=attn) if padded else self.model(input_ids=x)
-        else:
+        elif convention == "llada2":
+            # A 2-D mask would make LLaDA2's attention causal (its 4.x mask helper); a 4-D boolean
+            # keep-mask stays bidirectional, as its sampler's own 4-D masks do.
+            out = (self.model(input_ids=x, attention_mask=_keep_4d(attn), position_ids=positions)
+                   if padded else self.model(input_ids=x))
+        elif convention == "encoder_decoder":
+            raise ConfigError(f"the {self.family.name} family decodes one canvas at a time given "
+                              f"the encoded prompt; it has no single-sequence forward")
+        elif convention == "llada":
             kwargs: dict[str, Any] = {"input_ids": x}
+            if padded:
+                kwargs["attention_mask"] = attn
+                if self._takes_positions:  # LLaDA-MoE's RoPE takes positions; LLaDA's does not
+                    kwargs["position_ids"] = positions
+            out = self.model(**kwargs)
+        else:
+            kwargs = {"input_ids": x}
             if attn is not None:
                 kwargs["attention_mask"] = attn
-                if padded and self._takes_positions:  # positions restart at the first real token
-                    kwargs["position_ids"] = (attn.long().cumsum(-1) - 1).clamp(min=0)
+                if padded and self._takes_positions:
+                    kwargs["position_ids"] = positions
             out = self.model(**kwargs)
         logits = getattr(out, "logits", out)
         if logits.dtype not in (torch.float32, torch.float64):
@@ -71,6 +84,12 @@ class DllmAdapter:
         # sampler so the adapter is safe to use on its own.
         logits[..., self.family.mask_id] = float("-inf")
         return logits
+
+
+def _keep_4d(attn: Any) -> Any:
+    """Bool [B, 1, L, L]: query i may attend to key j when both are real tokens."""
+    keep = attn.bool()
+    return keep[:, None, :, None] & keep[:, None, None, :]
 
 
 class HFDiffusionLM:
