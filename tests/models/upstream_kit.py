@@ -35,6 +35,7 @@ VOCAB_SIZE = 128
 HIDDEN = 64
 LAYERS = 2
 HEADS = 4
+HEAD_SCALE = 4.0
 WORDS = ("a b c d e f g h i j k l m n o p q r s t u v w x y z the is of and to in line name "
          "names list answer output sort copy reverse user assistant system You are helpful "
          ". , : ; [ ] - 0 1 2 3 4 5 6 7 8 9 Alice Bob Carol Dave Eve Frank Grace Heidi").split()
@@ -260,8 +261,9 @@ def special_ids(name: str) -> dict[str, int]:
 
 def random_state(model, seed: int) -> dict[str, Any]:
     """Random weights for every tensor of ``model.state_dict()`` from one seeded generator:
-    matrices ~ N(0, 1/fan_in) (embeddings N(0, 1)), norm scales 1 + N(0, 0.1^2), biases
-    N(0, 0.02^2), integer buffers kept. Large enough that logits are far from ties."""
+    matrices ~ N(0, 1/fan_in) (embeddings N(0, 1), the output head ``HEAD_SCALE`` times
+    larger), norm scales 1 + N(0, 0.1^2), biases N(0, 0.02^2), integer buffers kept. Logits
+    spread enough that confidences cover (0, 1) and near-ties are rare."""
     import torch
 
     gen = torch.Generator().manual_seed(seed)
@@ -274,7 +276,10 @@ def random_state(model, seed: int) -> dict[str, Any]:
         noise = torch.randn(shape, generator=gen, dtype=torch.float32)
         leaf = key.rsplit(".", 1)[-1]
         if value.dim() >= 2:
-            scale = 1.0 if ("embed" in key or "wte" in key) else shape[-1] ** -0.5
+            embedding = "embed" in key or "wte" in key
+            scale = 1.0 if embedding else shape[-1] ** -0.5
+            if shape[0] == VOCAB_SIZE and not embedding:
+                scale *= HEAD_SCALE  # the output head: confidences spread over (0, 1)
             tensor = noise * scale
         elif "norm" in key or "ln" in key.split(".")[-2:][0] or leaf in ("scale", "weight"):
             tensor = 1.0 + 0.1 * noise

@@ -37,12 +37,23 @@ Per-class patches (``patch_class``, on the remote model classes only):
    ``validate(user_set_attributes=...)``; Dream's ``DreamGenerationConfig`` (read by Dream's own
    ``from_pretrained``) takes none. Same remedy as 5.
 
+10. ``GenerationConfig.from_model_config`` of a remote subclass: 5.x compares every attribute
+    with a base ``GenerationConfig()`` and fails on Dream's own ones (``eps``, ``alg``...), which
+    ``diffusion_generate`` hits on every call. The 4.x behaviour (the model config's non-None
+    entries through ``from_dict``) is used for such subclasses.
+
 Per-config patch (``patch_config``):
 
 6. 5.x drops a config.json's generation parameters (``use_cache``, ``top_k``...) unless the
    config class sets them itself; 4.x kept them, and LLaDA's forward reads ``config.use_cache``
    (its value ``false`` matters: ``true`` trips LLaDA's "kvcache is not supported" assertion).
-   Missing keys of the config.json are put back on the loaded config object.
+   ``use_cache`` is put back on the loaded config. The other generation keys, and 4.x's global
+   generation defaults every 4.x config carried (``top_k=50``, ``temperature=1.0``, ...), are
+   *not* restored, because 5.x refuses to save a config that holds them. Consequence: the remote
+   ``diffusion_generate`` called without ``top_k`` filters nothing under 5.x, whereas under 4.x
+   it inherited ``top_k=50`` from the model config. ParallelBench's Dream runs pass
+   ``top_k=None`` explicitly, so its results never depended on this, and our sampler never
+   filters (docs/models.md).
 
 After loading (``restore_buffers``):
 
@@ -148,8 +159,11 @@ def patch_class(cls: type) -> type:
                 c.__init__ = _finish_init(c.__init__)
             if "tie_weights" in vars(c):
                 c.tie_weights = _lenient(c.tie_weights)
-        elif issubclass(c, GenerationConfig) and "validate" in vars(c):
-            c.validate = _lenient(c.validate)
+        elif issubclass(c, GenerationConfig):
+            if "validate" in vars(c):
+                c.validate = _lenient(c.validate)
+            if "from_model_config" not in vars(c):
+                c.from_model_config = classmethod(_from_model_config_4x)
         else:
             continue
         setattr(c, _PATCHED, True)
@@ -157,12 +171,14 @@ def patch_class(cls: type) -> type:
 
 
 def patch_config(config: Any, raw: dict[str, Any] | None = None) -> Any:
-    """Patch 6: 5.x drops the generation parameters (``use_cache``, ``top_k``...) a config.json
-    holds unless the config class sets them itself; 4.x kept them as attributes and LLaDA's
-    forward reads ``config.use_cache``. Put back the values of ``raw`` (the config.json dict)
-    that the loaded config lacks."""
+    """Patch 6: put back the entries of ``raw`` (the config.json dict) that the loaded config
+    lacks: ``use_cache`` and any non-generation key 5.x dropped."""
+    from transformers import GenerationConfig
+
+    # Other generation keys stay dropped: 5.x refuses to save a config that holds them.
+    dropped = set(GenerationConfig._get_default_generation_params()) - {"use_cache"}
     for key, value in (raw or {}).items():
-        if not key.startswith("_") and not hasattr(config, key):
+        if not key.startswith("_") and key not in dropped and not hasattr(config, key):
             setattr(config, key, value)
     return config
 
@@ -214,6 +230,19 @@ def _lenient(method):
         return method(self, *args, **{k: v for k, v in kwargs.items() if k in params})
 
     return call
+
+
+def _from_model_config_4x(cls: type, model_config: Any) -> Any:
+    """Patch 10: 4.x ``GenerationConfig.from_model_config`` for a remote subclass: the model
+    config's non-None entries through ``from_dict``. (5.x then compares every attribute of the
+    result with a base ``GenerationConfig()``, which fails on Dream's own fields such as ``eps``.)"""
+    config_dict = model_config if isinstance(model_config, dict) else model_config.to_dict()
+    config_dict = {k: v for k, v in config_dict.items()
+                   if v is not None and k != "_from_model_config"}
+    generation_config = cls.from_dict(config_dict, return_unused_kwargs=False,
+                                      _from_model_config=True)
+    generation_config._original_object_hash = hash(generation_config)
+    return generation_config
 
 
 def restore_buffers(model: Any) -> Any:
