@@ -160,7 +160,7 @@ class TinyDllmModel(PreTrainedModel):
             assert not kwargs, "dream is called positionally"
             keep = None if isinstance(attention_mask, str) else attention_mask[:, 0]
         else:
-            assert position_ids is None, "llada takes no position ids"
+            assert attention_mask is None or attention_mask.dim() == 2, "llada: a 2-D mask"
             keep = None if attention_mask is None else (
                 attention_mask.bool()[:, None, :] & attention_mask.bool()[:, :, None])
         if position_ids is None:

@@ -14,8 +14,8 @@ import torch
 
 import upstream_kit
 from parallelbench.models import compat, get_model
-from parallelbench.models._mask_utils import (AttentionMaskConverter, prepare_4d_causal_mask,
-                                              prepare_4d_causal_mask_for_sdpa)
+from parallelbench.models._mask_utils import (AttentionMaskConverter, _prepare_4d_causal_attention_mask,
+                                              _prepare_4d_causal_attention_mask_for_sdpa)
 
 REMOTE = ["llada", "fast_dllm_llada", "llada_moe", "llada2", "dream"]
 
@@ -113,20 +113,20 @@ def test_padding_mask_to_4d():
 
 def test_causal_masks():
     embeds = torch.zeros(1, 3, 4)
-    causal = prepare_4d_causal_mask(None, (1, 3), embeds, 0)
+    causal = _prepare_4d_causal_attention_mask(None, (1, 3), embeds, 0)
     assert causal[0, 0].tolist() == [[0.0, MIN, MIN], [0.0, 0.0, MIN], [0.0, 0.0, 0.0]]
-    padded = prepare_4d_causal_mask(torch.tensor([[0, 1, 1]]), (1, 3), embeds, 0)
+    padded = _prepare_4d_causal_attention_mask(torch.tensor([[0, 1, 1]]), (1, 3), embeds, 0)
     assert padded[0, 0].tolist() == [[MIN, MIN, MIN], [MIN, 0.0, MIN], [MIN, 0.0, 0.0]]
-    with_past = prepare_4d_causal_mask(None, (1, 2), embeds[:, :2], 1)
+    with_past = _prepare_4d_causal_attention_mask(None, (1, 2), embeds[:, :2], 1)
     assert with_past[0, 0].tolist() == [[0.0, 0.0, MIN], [0.0, 0.0, 0.0]]
 
 
 def test_sdpa_mask_is_none_when_nothing_is_masked():
     """4.x returned None here; LLaDA2's attention then runs without a mask (bidirectional)."""
     embeds = torch.zeros(2, 3, 4)
-    assert prepare_4d_causal_mask_for_sdpa(None, (2, 3), embeds, 0) is None
-    assert prepare_4d_causal_mask_for_sdpa(torch.ones(2, 3), (2, 3), embeds, 0) is None
+    assert _prepare_4d_causal_attention_mask_for_sdpa(None, (2, 3), embeds, 0) is None
+    assert _prepare_4d_causal_attention_mask_for_sdpa(torch.ones(2, 3), (2, 3), embeds, 0) is None
     four_d = torch.ones(2, 1, 3, 3, dtype=torch.bool)
-    assert prepare_4d_causal_mask_for_sdpa(four_d, (2, 3), embeds, 0) is four_d
-    padded = prepare_4d_causal_mask_for_sdpa(torch.tensor([[1, 1, 1], [0, 1, 1]]), (2, 3), embeds, 0)
+    assert _prepare_4d_causal_attention_mask_for_sdpa(four_d, (2, 3), embeds, 0) is four_d
+    padded = _prepare_4d_causal_attention_mask_for_sdpa(torch.tensor([[1, 1, 1], [0, 1, 1]]), (2, 3), embeds, 0)
     assert padded.shape == (2, 1, 3, 3) and padded[1, 0, 2].tolist() == [MIN, 0.0, 0.0]

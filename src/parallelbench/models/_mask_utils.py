@@ -10,6 +10,9 @@ on; they are written from that behaviour, not copied:
 * a causal mask lets query i (at absolute position past + i) see keys 0..past + i;
 * the sdpa variant returns ``None`` when nothing needs masking (no padding and a square or
   single-query mask), leaving the attention layer to decide causality itself.
+
+The two ``_prepare_4d_*`` functions keep their 4.x names: LLaDA2 passes one to ``torch.fx.wrap``,
+which looks the function up by ``__name__`` in the importing module.
 """
 from __future__ import annotations
 
@@ -81,7 +84,7 @@ def _from_4d(mask: Any, dtype: Any) -> Any:
     return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(~keep, _min(dtype))
 
 
-def prepare_4d_causal_mask(attention_mask: Any, input_shape: Any, inputs_embeds: Any,
+def _prepare_4d_causal_attention_mask(attention_mask: Any, input_shape: Any, inputs_embeds: Any,
                            past_key_values_length: int, sliding_window: int | None = None) -> Any:
     """4.x ``_prepare_4d_causal_attention_mask``: always a causal additive 4-D mask (eager path)."""
     batch, queries = input_shape[0], input_shape[-1]
@@ -95,7 +98,7 @@ def prepare_4d_causal_mask(attention_mask: Any, input_shape: Any, inputs_embeds:
     return converter.to_4d(attention_mask, queries, dtype=dtype, key_value_length=keys)
 
 
-def prepare_4d_causal_mask_for_sdpa(attention_mask: Any, input_shape: Any, inputs_embeds: Any,
+def _prepare_4d_causal_attention_mask_for_sdpa(attention_mask: Any, input_shape: Any, inputs_embeds: Any,
                                     past_key_values_length: int,
                                     sliding_window: int | None = None) -> Any:
     """4.x ``_prepare_4d_causal_attention_mask_for_sdpa``: ``None`` when no masking is needed
@@ -116,7 +119,7 @@ def prepare_4d_causal_mask_for_sdpa(attention_mask: Any, input_shape: Any, input
     elif in_window and not tracing and bool((attention_mask == 1).all()) \
             and (queries == 1 or keys == queries):
         return None
-    mask = prepare_4d_causal_mask(attention_mask, input_shape, inputs_embeds, past_key_values_length,
+    mask = _prepare_4d_causal_attention_mask(attention_mask, input_shape, inputs_embeds, past_key_values_length,
                                   sliding_window)
     if mask.device.type == "cuda" and not tracing:
         dead = (mask == _min(mask.dtype)).all(dim=-1, keepdim=True)

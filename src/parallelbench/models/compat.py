@@ -82,7 +82,7 @@ import sys
 import types
 from typing import Any, Iterator
 
-from ._mask_utils import AttentionMaskConverter, prepare_4d_causal_mask, prepare_4d_causal_mask_for_sdpa
+from ._mask_utils import AttentionMaskConverter, _prepare_4d_causal_attention_mask, _prepare_4d_causal_attention_mask_for_sdpa
 
 _PATCHED = "_parallelbench_compat"
 
@@ -98,8 +98,8 @@ def install_shims() -> None:
         shim = types.ModuleType(name, "parallelbench compatibility shim: the transformers 4.x "
                                       "attention-mask helpers remote dLLM code imports")
         shim.AttentionMaskConverter = AttentionMaskConverter
-        shim._prepare_4d_causal_attention_mask = prepare_4d_causal_mask
-        shim._prepare_4d_causal_attention_mask_for_sdpa = prepare_4d_causal_mask_for_sdpa
+        for fn in (_prepare_4d_causal_attention_mask, _prepare_4d_causal_attention_mask_for_sdpa):
+            setattr(shim, fn.__name__, fn)
         sys.modules[name] = shim
     if not hasattr(import_utils, "is_torch_fx_available"):
         import_utils.is_torch_fx_available = _is_torch_fx_available

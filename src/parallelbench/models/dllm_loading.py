@@ -104,3 +104,32 @@ def _missing_packages(message: str) -> list[str]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def honours_padding(adapter: Any, family: Any, vocab_size: int) -> bool:
+    """Whether the model's code masks left padding: a 3-token probe must give the same logits
+    alone and behind one pad token with its attention-mask entry 0.
+
+    Some revisions of LLaDA's code ignore every attention mask (Fast-dLLM's copy and the hub
+    code before its 2025-10 update pass ``attn_mask=None`` to attention); padded rows then
+    attend to their padding and decode differently from the prompt alone. For such models
+    ``hf-dllm`` batches only prompts of equal length. Tolerance: float rounding of the shifted
+    positions (1e-3 of the logit scale in float32, 5% in half precision, far below the effect
+    of an attended extra token)."""
+    import torch
+
+    if family.convention == "encoder_decoder":
+        return True
+    reserved = {family.mask_id, family.pad_id, family.eos_id, *family.stop_ids}
+    tokens = [t for t in range(vocab_size) if t not in reserved][:3]
+    pad = family.pad_id if family.pad_id is not None else family.mask_id
+    alone = torch.tensor([tokens])
+    padded = torch.tensor([[pad] + tokens])
+    with torch.no_grad():
+        a = adapter(alone, torch.ones_like(alone))
+        b = adapter(padded, torch.tensor([[0, 1, 1, 1]]))[:, 1:]
+    finite = torch.isfinite(a)
+    scale = a[finite].abs().max().clamp_min(1e-6)
+    dtype = next(adapter.model.parameters()).dtype
+    tolerance = 1e-3 if dtype in (torch.float32, torch.float64) else 5e-2
+    return bool(((a[finite] - b[finite]).abs().max() / scale) <= tolerance)

@@ -16,7 +16,7 @@ from .base import Generation, GenerationRequest, modelapi
 from .families import Family, detect_family
 from .settings import check_options
 from .compat import isolated_registrations
-from .dllm_loading import load_dllm_weights
+from .dllm_loading import honours_padding, load_dllm_weights
 from .hf_common import (Stopwatch, encode_left_padded, group_requests, load_config,
                         load_tokenizer, pick_device_dtype, render_prompts)
 
@@ -34,9 +34,13 @@ class DllmAdapter:
 
         self.model, self.family = model, family
         try:
-            self._takes_positions = "position_ids" in inspect.signature(model.forward).parameters
+            params = inspect.signature(model.forward).parameters
         except (TypeError, ValueError):
-            self._takes_positions = False
+            params = {}
+        self._takes_positions = "position_ids" in params
+        # LLaDA's OLMo-style code: an additive attention bias is applied as given, whereas a 2-D
+        # attention_mask is merged with a *causal* bias by some hub revisions (Fast-dLLM's copy).
+        self._takes_bias = "attention_bias" in params
 
     def __call__(self, input_ids: Any, attention_mask: Any = None) -> Any:
         import torch
@@ -65,9 +69,13 @@ class DllmAdapter:
                               f"the encoded prompt; it has no single-sequence forward")
         elif convention == "llada":
             kwargs: dict[str, Any] = {"input_ids": x}
-            if padded:
+            if padded and self._takes_bias:  # LLaDA: bidirectional, padding keys masked out
+                keep = _keep_4d(attn)
+                kwargs["attention_bias"] = torch.zeros(keep.shape, device=device).masked_fill(
+                    ~keep, torch.finfo(torch.float32).min)
+            elif padded:  # LLaDA-MoE: a 2-D padding mask and the RoPE positions
                 kwargs["attention_mask"] = attn
-                if self._takes_positions:  # LLaDA-MoE's RoPE takes positions; LLaDA's does not
+                if self._takes_positions:
                     kwargs["position_ids"] = positions
             out = self.model(**kwargs)
         else:
@@ -117,6 +125,9 @@ class HFDiffusionLM:
         self.model = load_dllm_weights(target, config, trust_remote_code=trust_remote_code,
                                        dtype=self.dtype, device=self.device, device_map=device_map)
         self.adapter = DllmAdapter(self.model, self.family)
+        self.pads_batches = honours_padding(self.adapter, self.family, len(self.tokenizer))
+        """False when the model's code ignores attention masks: then only prompts of equal length
+        share a batch (``dllm_loading.honours_padding``)."""
         special = set(getattr(self.tokenizer, "all_special_ids", []) or [])
         self._special = special | {self.family.mask_id, *self.family.stop_ids} | (
             {self.family.pad_id} if self.family.pad_id is not None else set())
@@ -127,7 +138,8 @@ class HFDiffusionLM:
 
         return {"backend": "hf-dllm", "model": self.target, **self.family.to_dict(),
                 "dtype": str(self.dtype).replace("torch.", ""), "device": self.device,
-                "batch_size": self.batch_size, "postprocess": self.postprocess,
+                "batch_size": self.batch_size, "pads_batches": self.pads_batches,
+                "postprocess": self.postprocess,
                 "transformers": transformers.__version__, "torch": torch.__version__}
 
     def decode_config(self, request: GenerationRequest, seeds: list[int]) -> dict[str, Any]:
@@ -168,8 +180,12 @@ class HFDiffusionLM:
         results: list[Generation | None] = [None] * len(requests)
 
         def settings(r: GenerationRequest) -> str:
-            return json.dumps([r.max_tokens, r.temperature, r.decoding, r.infill is None],
-                              sort_keys=True, default=str)
+            key = [r.max_tokens, r.temperature, r.decoding, r.infill is None]
+            if not self.pads_batches:  # no padding ever reaches a model that cannot mask it
+                key.append(len(encode_left_padded(
+                    self.tokenizer, render_prompts(self.tokenizer, [r.messages], self.chat_template),
+                    0, templated=self.chat_template is not False)[0][0]))
+            return json.dumps(key, sort_keys=True, default=str)
 
         for idx in group_requests(requests, self.batch_size, settings):
             chunk = [requests[i] for i in idx]
