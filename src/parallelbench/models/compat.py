@@ -178,7 +178,9 @@ def patch_config(config: Any, raw: dict[str, Any] | None = None) -> Any:
     # Other generation keys stay dropped: 5.x refuses to save a config that holds them.
     dropped = set(GenerationConfig._get_default_generation_params()) - {"use_cache"}
     for key, value in (raw or {}).items():
-        if not key.startswith("_") and key not in dropped and not hasattr(config, key):
+        # Class attributes and properties are looked up on the class (no deprecation warnings).
+        present = key in vars(config) or hasattr(type(config), key)
+        if not (key.startswith("_") or key in dropped or present):
             setattr(config, key, value)
     return config
 
