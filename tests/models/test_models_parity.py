@@ -18,6 +18,7 @@ logits hook). Everything runs in float32 so the comparison does not depend on th
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import types
 
@@ -27,6 +28,8 @@ import torch
 import upstream_kit
 from parallelbench.models import GenerationRequest, compat, get_model
 
+# The device the models run on (the GPU check runs this file with PARALLELBENCH_TEST_DEVICE=cuda).
+DEVICE = os.environ.get("PARALLELBENCH_TEST_DEVICE", "cpu")
 PROMPTS = ["copy the list : Alice Bob Carol", "sort b a d c", "reverse 1 2 3 4 5 and the line"]
 
 
@@ -57,7 +60,8 @@ class MaskSuppressed:
 def prompt_ids(backend, text: str) -> torch.Tensor:
     prompt = backend.tokenizer.apply_chat_template([{"role": "user", "content": text}],
                                                    tokenize=False, add_generation_prompt=True)
-    return torch.tensor([backend.tokenizer(prompt, add_special_tokens=False)["input_ids"]])
+    ids = backend.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    return torch.tensor([ids], device=backend.model.device)
 
 
 def ours(backend, text: str, gen_length: int, seed: int = 0, **decoding):
@@ -73,7 +77,7 @@ def backends(kit_checkpoints):
     def get(name):
         if name not in cache:
             cache[name] = get_model(f"hf-dllm:{kit_checkpoints.path(name)}", trust_remote_code=True,
-                                    device="cpu", dtype="float32", batch_size=4)
+                                    device=DEVICE, dtype="float32", batch_size=4)
         return cache[name]
 
     return get

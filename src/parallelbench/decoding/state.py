@@ -6,6 +6,7 @@ in a batch) and adaptive strategies let every row take its own number of steps.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -75,6 +76,8 @@ class DecodeState:
             return
         counts = self.block_masks(rows).sum(1).tolist()
         fn = SCHEDULES[self.cfg.schedule]
+        if self.cfg.schedule == "dream":  # float32 arithmetic: on the model's device, as the reference
+            fn = functools.partial(fn, device=self.x.device)
         plan = torch.full((len(counts), self.block_len + 1), -1, dtype=torch.long)
         for i, (r, m) in enumerate(zip(rows.tolist(), counts)):
             self.schedule[r] = fn(int(m), steps_per_block)
