@@ -92,9 +92,15 @@ def test_dream_schedules_in_the_sampler():
     assert commits_per_step(run(10, strategy="confidence-topk", steps=4, schedule="dream_exact")) == [2, 2, 3, 3]
 
 
-def test_the_old_float_schedule_switch_is_refused_with_a_pointer():
+def test_the_old_float_schedule_switch_still_means_what_it_said():
+    """faithful_dream_float_schedule (before the float schedule became the default): True is the
+    default now, False the exact schedule; with another schedule it is refused."""
+    on = run(32, strategy="confidence-topk", steps=8, schedule="dream", faithful_dream_float_schedule=True)
+    assert commits_per_step(on) == [4, 3, 4, 4, 4, 4, 4, 5]
+    off = run(32, strategy="confidence-topk", steps=8, schedule="dream", faithful_dream_float_schedule=False)
+    assert commits_per_step(off) == [4] * 8
     with pytest.raises(ConfigError, match="dream_exact"):
-        run(8, strategy="confidence-topk", steps=4, schedule="dream", faithful_dream_float_schedule=True)
+        run(8, strategy="confidence-topk", steps=4, schedule="llada", faithful_dream_float_schedule=True)
 
 
 def test_schedule_counts_only_the_masks_left_in_a_block():

@@ -153,9 +153,11 @@ class DecodeConfig:
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
         if self.schedule not in ("llada", "dream", "dream_exact"):
             raise ConfigError(f"schedule must be 'llada', 'dream' or 'dream_exact', got {self.schedule!r}")
-        if "faithful_dream_float_schedule" in self.params:
-            raise ConfigError("faithful_dream_float_schedule was removed: schedule='dream' is now the "
-                              "reference's float32 schedule; schedule='dream_exact' is the exact one")
+        legacy = self.params.get("faithful_dream_float_schedule")
+        if legacy is not None and (not isinstance(legacy, bool) or self.schedule != "dream"):
+            raise ConfigError("faithful_dream_float_schedule is an old switch of schedule='dream' "
+                              "(now the reference's float32 schedule by default); use "
+                              "schedule='dream_exact' for the exact one")
 
 
 def _jsonable(value: Any) -> Any:

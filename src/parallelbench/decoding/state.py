@@ -75,8 +75,11 @@ class DecodeState:
         if steps_per_block is None:
             return
         counts = self.block_masks(rows).sum(1).tolist()
-        fn = SCHEDULES[self.cfg.schedule]
-        if self.cfg.schedule == "dream":  # float32 arithmetic: on the model's device, as the reference
+        name = self.cfg.schedule
+        if name == "dream" and self.cfg.params.get("faithful_dream_float_schedule") is False:
+            name = "dream_exact"  # the old switch, explicitly off: the exact schedule
+        fn = SCHEDULES[name]
+        if name == "dream":  # float32 arithmetic: on the model's device, as the reference
             fn = functools.partial(fn, device=self.x.device)
         plan = torch.full((len(counts), self.block_len + 1), -1, dtype=torch.long)
         for i, (r, m) in enumerate(zip(rows.tolist(), counts)):
