@@ -126,8 +126,8 @@ def honours_padding(adapter: Any, family: Any, vocab_size: int) -> bool:
     alone = torch.tensor([tokens])
     padded = torch.tensor([[pad] + tokens])
     with torch.no_grad():
-        a = adapter(alone, torch.ones_like(alone))
-        b = adapter(padded, torch.tensor([[0, 1, 1, 1]]))[:, 1:]
+        a = adapter(alone, torch.ones_like(alone)).float()
+        b = adapter(padded, torch.tensor([[0, 1, 1, 1]]))[:, 1:].float()
     finite = torch.isfinite(a)
     scale = a[finite].abs().max().clamp_min(1e-6)
     dtype = next(adapter.model.parameters()).dtype
