@@ -32,10 +32,9 @@ def test_other_deviations_are_listed_one_by_one():
     # a strategy whose reference fixes its precision ignores confidence_dtype
     assert is_reference_faithful({"strategy": "klass", "confidence_dtype": "float32"})[0]
     # the Dream schedule: exact evaluation deviates, the float32 one is the reference
-    exact = is_reference_faithful({"strategy": "confidence-topk", "k": 2, "schedule": "dream"})
+    exact = is_reference_faithful({"strategy": "confidence-topk", "k": 2, "schedule": "dream_exact"})
     assert not exact[0] and "float32" in exact[1][0]
-    assert is_reference_faithful({"strategy": "confidence-topk", "schedule": "dream",
-                                  "faithful_dream_float_schedule": True})[0]
+    assert is_reference_faithful({"strategy": "confidence-topk", "k": 2, "schedule": "dream"})[0]
     assert is_reference_faithful({"strategy": "confidence-threshold", "schedule": "dream"})[0]  # no schedule used
 
 

@@ -59,7 +59,9 @@ def is_reference_faithful(config: DecodeConfig | dict[str, Any] | None = None,
         reasons.append("suppress_mask=False: the references never let the mask token be predicted")
     if cfg.tie_break != "position":
         reasons.append(f"tie_break={cfg.tie_break}: the references rank equal scores in torch.topk order")
-    if cls.fixed_count and cfg.schedule == "dream" and not cfg.params.get("faithful_dream_float_schedule"):
-        reasons.append("schedule=dream evaluated exactly: the Dream reference computes the per-step "
-                       "counts in float32 (faithful_dream_float_schedule)")
+    exact = cfg.schedule == "dream_exact" or (
+        cfg.schedule == "dream" and cfg.params.get("faithful_dream_float_schedule") is False)
+    if cls.fixed_count and exact:
+        reasons.append("schedule=dream_exact: the Dream reference computes the per-step counts in "
+                       "float32 (schedule=dream)")
     return not reasons, reasons
