@@ -25,7 +25,7 @@ def profile():
 
 def test_profile_is_recorded_as_such(profile):
     assert isinstance(profile, HarperProfileChecker)
-    assert profile.name.startswith("harper-profile1-")
+    assert profile.name.startswith("harper-profile2-")
     assert get_grammar_checker("profile") is profile
 
 

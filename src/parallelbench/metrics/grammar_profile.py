@@ -23,9 +23,12 @@ import json
 import re
 import zipfile
 
+from parallelbench.metrics.grammar_rules import tagged_issues
+from parallelbench.metrics.grammar_tags import Tagger
+
 __all__ = ["PROFILE_VERSION", "WEIR_RULES", "ProfileLinter"]
 
-PROFILE_VERSION = "1"
+PROFILE_VERSION = "2"
 _ART = "[the, a, an]"
 _NP = "[(NOUN), (ADJ NOUN), (NOUN NOUN), (ADJ ADJ NOUN), (ADJ NOUN NOUN)]"
 _SUBJ_DET = "[a, an, the, every, each]"
@@ -71,7 +74,9 @@ INFORMAL = frozenset(
 # Verbs whose past tense is their base form: "The chef quickly cut" is fine.
 _SAME_PAST = frozenset("cut put set hit let read spread cost hurt shut quit bet cast burst split "
                        "upset broadcast".split())
-_REPEAT = re.compile(r"\b([A-Za-z']+)[ \t]+(?=([A-Za-z']+)\b)")
+_REPEAT = re.compile(r"\b([A-Za-z'-]+)[ \t]+(?=([A-Za-z'-]+)\b)")
+# "8 a.m." is not an article: the time abbreviations are read as "am"/"pm" (same length).
+_TIME_ABBR = re.compile(r"\b([AaPp])\.[Mm]\.")
 _ARTICLE_END = re.compile(r"\b(?:[Tt]he|an?)[ \t]*(?:[.,;:!?]|$)")  # not "Plan A"
 _MAY_REPEAT = frozenset({"that", "had"})
 
@@ -120,6 +125,8 @@ class ProfileLinter:
         config.update({rule: False for rule in DISABLED_RULES if rule in config})
         config.update({rule: True for rule in WEIR_RULES})
         self._linter.set_lint_config(config)
+        self._tagger = Tagger()
+        self._known_words: dict[str, bool] = {}
 
     def issues(self, text: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -129,7 +136,8 @@ class ProfileLinter:
         return out
 
     def _line_issues(self, line: str) -> list[tuple[str, str]]:
-        found = []
+        line = _TIME_ABBR.sub(lambda m: m.group(1) + "m. ", line)
+        found = tagged_issues(self._tagger.tag(line), self._known)
         lints = self._linter.organized_lints(line, language="plaintext", dedup=False)
         for rule, items in lints.items():
             for lint in items:
@@ -154,8 +162,10 @@ class ProfileLinter:
                        for x in self._british.lint(word, language="plaintext"))
 
     def _known(self, word: str) -> bool:
-        return not any(x.lint_kind == "Spelling"
-                       for x in self._linter.lint(word, language="plaintext"))
+        if word not in self._known_words:
+            self._known_words[word] = not any(
+                x.lint_kind == "Spelling" for x in self._linter.lint(word, language="plaintext"))
+        return self._known_words[word]
 
     def _weir_ok(self, rule: str, lint, line: str) -> bool:
         """Whether a Weir match is kept (context and word-form checks Weir cannot express)."""
