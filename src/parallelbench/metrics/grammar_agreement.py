@@ -15,7 +15,8 @@
   ("percent") are known exceptions.
 * ``PbSubjectAgreement``: a sentence that opens with a determiner and a noun phrase whose number
   is certain (from ``a``/``this``/``these``..., or from a regular plural head) directly followed
-  by a be/have/do form of the other number ("My sister are", "The dogs is", "These tool is").
+  by a be/have/do form of the other number ("My sister are", "The dogs is", "These tool is"),
+  or, when singular, by an adverb and a base-form verb ("The novel masterfully weave").
   Collective nouns ("team", "staff"), which may take either number, are skipped.
 """
 from __future__ import annotations
@@ -25,9 +26,10 @@ from parallelbench.metrics.grammar_rules import rule, sentence_start
 __all__ = ["is_plural_noun", "is_base_verb"]
 
 _PERSON = {"i": "1s", "he": "3s", "she": "3s", "it": "3s", "we": "p", "they": "p", "you": "p"}
-# "were" after a singular subject is not listed: "if it were", "as it were", "I wish he were".
+# "were" after a singular subject is wrong unless the clause is a condition or wish ("if it
+# were", "as it were", "I wish he were"): checked over the whole clause.
 _WRONG = {"1s": frozenset("is are has does isn't aren't hasn't doesn't".split()),
-          "3s": frozenset("are am have do aren't haven't don't".split()),
+          "3s": frozenset("are am have do aren't haven't don't were weren't".split()),
           "p": frozenset("is am has does was isn't hasn't doesn't wasn't".split())}
 # Words after which a pronoun and a bare verb are fine: inversion ("does it have"), "to", and
 # causative or perception verbs ("let it do", "made him go").
@@ -35,7 +37,8 @@ _BEFORE_BARE = frozenset(
     "do does did don't doesn't didn't will would can could shall should may might must won't "
     "wouldn't can't couldn't shouldn't is are was were am isn't aren't wasn't weren't has have "
     "had hasn't haven't hadn't let make made help helped to see saw watch hear heard".split())
-_CONDITION = frozenset("if wish though as whether".split())
+_CONDITION = frozenset("if wish though as whether suppose supposing imagine unless".split())
+_CLAUSE_PUNCT = frozenset(".,;:!?")
 _CLAUSE_OPENERS = frozenset("and but or so because if when while although though since unless "
                             "that once until as where whether after before".split())
 MODALS = frozenset("can could will would shall should may might must need dare ought used".split())
@@ -71,6 +74,7 @@ _SUBJECT_DETERMINERS = {"a": "s", "an": "s", "this": "s", "that": "s", "every": 
 _SINGULAR_VERBS = frozenset("is was has does isn't wasn't hasn't doesn't".split())
 _PLURAL_VERBS = frozenset("are were have do aren't weren't haven't don't".split())
 _HEAD_FOLLOWERS = frozenset({"NOUN", "PROPN", "ADJ", "NUM"})
+_NOT_NOUN_TAGS = frozenset({"ADJ", "ADV", "ADP", "PRON", "DET", "CCONJ", "SCONJ", "AUX", "PART"})
 
 
 def is_plural_noun(word: str, known) -> bool:
@@ -98,8 +102,14 @@ def is_base_verb(text: str, known) -> bool:
 
 
 def _bare_verb_context(tokens, i) -> bool:
-    back = [t.low for t in tokens[max(0, i - 3):i]]
-    return any(w in _BEFORE_BARE or w in _CONDITION for w in back)
+    if any(t.low in _BEFORE_BARE for t in tokens[max(0, i - 3):i]):
+        return True
+    j = i - 1
+    while j >= 0 and tokens[j].text not in _CLAUSE_PUNCT:
+        if tokens[j].low in _CONDITION:
+            return True
+        j -= 1
+    return False
 
 
 @rule("PbPronounAgreement")
@@ -119,8 +129,9 @@ def _pronoun_agreement(tokens, known):
 def _third_person_base(tokens, known):
     out = []
     for i, pron in enumerate(tokens[:-1]):
-        if pron.low not in ("he", "she", "it") or _bare_verb_context(tokens, i):
-            continue
+        if pron.low not in ("he", "she", "it") or _bare_verb_context(tokens, i) or (
+                i and tokens[i - 1].low in ("and", "or", "nor")):
+            continue  # "he and she go"
         before = tokens[i - 1].low if i else "."
         if pron.low == "it" and before not in ".,;:!?" and before not in _CLAUSE_OPENERS:
             continue  # "it" may be an object ("make it work")
@@ -137,10 +148,13 @@ def _determiner_number(tokens, known):
     out = []
     for i, (det, noun) in enumerate(zip(tokens, tokens[1:])):
         after = tokens[i + 2] if i + 2 < len(tokens) else None
-        if (noun.tag != "NOUN" or not noun.text.isalpha() or not noun.text.islower()
+        if (not noun.text.isalpha() or not noun.text.islower()
                 or (after is not None and (after.tag in _HEAD_FOLLOWERS or "'" in after.text))):
             continue
         word = noun.low
+        if noun.tag != "NOUN" and not (det.low in SINGULAR_DETERMINERS
+                                       and noun.tag not in _NOT_NOUN_TAGS):
+            continue  # after "a"/"every" a word in -s is a noun whatever Harper's guess
         if det.low in PLURAL_DETERMINERS:
             bad = not (word.endswith("s") or word in PLURAL_ONLY or word in NUMBER_NEUTRAL
                        or word in MEASURE_WORDS)
@@ -178,13 +192,17 @@ def _subject_agreement(tokens, known):
         if j == i + 1 or j >= len(tokens):
             continue
         head, verb = tokens[j - 1], tokens[j].low
-        if head.tag != "NOUN" or not head.text.islower() or not (
-                verb in _SINGULAR_VERBS or verb in _PLURAL_VERBS):
+        # "The rich are": an adjective heads a plural phrase after "the" only.
+        if not head.text.islower() or head.tag not in ("NOUN", "ADJ") or (
+                head.tag == "ADJ" and det.low == "the"):
             continue
         number = _SUBJECT_DETERMINERS[det.low]
         if number is None and head.low not in COLLECTIVE and head.low not in NUMBER_NEUTRAL:
             number = "p" if is_plural_noun(head.low, known) else (
                 "s" if not head.low.endswith("s") else None)
-        if (number == "s" and verb in _PLURAL_VERBS) or (number == "p" and verb in _SINGULAR_VERBS):
+        if verb in _PLURAL_VERBS and number == "s" or verb in _SINGULAR_VERBS and number == "p":
             out.append(("PbSubjectAgreement", f"{head.text} {tokens[j].text}"))
+        elif (number == "s" and tokens[j].tag == "ADV" and j + 1 < len(tokens)
+              and is_base_verb(tokens[j + 1].text, known)):
+            out.append(("PbSubjectAgreement", f"{head.text} {tokens[j].text} {tokens[j + 1].text}"))
     return out

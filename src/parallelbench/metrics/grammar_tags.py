@@ -76,10 +76,9 @@ class Tagger:
     def tag(self, line: str) -> list[Token]:
         by_start: dict[int, str] = {}
         by_end: dict[int, str] = {}
-        for rule, lints in self._linter.organized_lints(line, language="plaintext",
-                                                        dedup=False).items():
-            for lint in lints:
-                by_start[lint.span.start] = by_end[lint.span.end] = rule[len(_PREFIX):]
+        for lint in self._linter.lint(line, language="plaintext"):  # one lint per tagged word
+            if lint.message in TAGS:
+                by_start[lint.span.start] = by_end[lint.span.end] = lint.message
         out = []
         for text, start in tokenize_line(line):
             # Harper splits hyphenated words: the compound takes its last part's tag.
