@@ -14,7 +14,9 @@ from ..models.base import get_model, model_prefixes
 from .comparability import assess, assess_planned
 from .expand import TaskSource, Unit, expand_units
 from .manifest import backends_from_records, build_manifest
+from ..metrics.backends import MetricBackends
 from .records import run_batch, sample_key
+from .rescore import check_consistent, planned_backends
 from .spec import SweepSpec
 from .store import ResultsStore
 from .summary import export, summary_frame
@@ -71,7 +73,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
     """Run every unit of ``spec`` that is not in the store at ``out`` yet.
 
     Everything is validated before the first sample runs (tasks, strategies, parameters, grids,
-    model backend, executor, optional dependencies). A failing sample is recorded in
+    model backend, executor, optional dependencies, metric backends; a store scored with other
+    metric backends is refused). A failing sample is recorded in
     ``errors.jsonl`` and the run goes on, unless ``fail_fast``. With ``require_comparable`` a run
     that would not be comparable with the paper raises ``ConfigError`` before anything is written.
     """
@@ -80,8 +83,9 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
     _check_model_spec(spec)
     source = source or TaskSource(spec)
     units = expand_units(spec, source)
+    planned = planned_backends(spec, units, source)  # unavailable backend: ConfigError now
     if require_comparable:
-        verdict = assess_planned(spec, units, source)
+        verdict = assess_planned(spec, units, source, planned)
         if not verdict["comparable"]:
             raise ConfigError("not comparable with the paper (--require-comparable): "
                               + "; ".join(verdict["reasons"]))
@@ -93,6 +97,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         _ray()
     store = ResultsStore(out).open(write=True)
     try:
+        check_consistent(store.records(), planned, out)  # never two backends in one table
         work = pending_work(units, source, store)
         total = sum(u.num_samples for u in units)
         todo = sum(len(s) for _, s in work)
@@ -101,7 +106,10 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
             info = _model_info(model) if model is not None else None
         else:
             info = None
-        store.write_manifest(build_manifest(store.read_manifest(), spec, units, executor, info))
+        manifest = build_manifest(store.read_manifest(), spec, units, executor, info)
+        manifest["metric_backends"] = {"requested": MetricBackends.from_spec(spec).to_dict(),
+                                       "resolved": planned}
+        store.write_manifest(manifest)
         written_before = store.num_records
         failed = 0
         if executor == "local":
@@ -114,7 +122,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         manifest = store.read_manifest()
         manifest["backends"] = backends_from_records(records)
         sources = {u.task: getattr(source.load(u.task), "source", "builtin") for u in units}
-        manifest["comparability"] = assess(spec, units, sources, manifest["backends"])
+        scored = {k: sorted(set(manifest["backends"].get(k, [])) | {v}) for k, v in planned.items()}
+        manifest["comparability"] = assess(spec, units, sources, {**manifest["backends"], **scored})
         store.write_manifest(manifest)
         export(records, store.path)
         table = summary_frame(records, store.errors())

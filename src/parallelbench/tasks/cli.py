@@ -42,8 +42,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--predictions", required=True,
                    help='JSONL, one {"index": I, "prediction": "..."} per line')
     p.add_argument("--output", help="write per-sample scores here (JSONL)")
-    p.add_argument("--grammar", choices=["auto", "harper-profile", "harper", "languagetool"], default=None,
-                   help="grammar backend of the text metrics")
+    from ..metrics.backends import add_backend_flags
+
+    add_backend_flags(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("generate", help="write custom list tasks in the official layout")
@@ -123,9 +124,13 @@ def read_predictions(path: str | Path, size: int) -> dict[int, str]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from ..metrics import MetricBackends
+
     task = _load(args, args.task)
     predictions = read_predictions(args.predictions, len(task))
-    rows = task.score_all(dict(sorted(predictions.items())), grammar=args.grammar)
+    task.backends = MetricBackends.from_spec(args)
+    task.backends.check({task.metric})
+    rows = task.score_all(dict(sorted(predictions.items())))
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             for index, scores in rows:
