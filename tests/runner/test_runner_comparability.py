@@ -30,12 +30,12 @@ def test_comparable_run_has_no_reasons():
 def test_every_reason_is_named():
     verdict = assess(_spec(limit=5, max_tokens=16),
                      [_unit(temperature=1.0, decoding={"k": 2, "variant": "corrected"})],
-                     {"t": "builtin"}, {"grammar_backend": ["harper-profile1-0.2.0"],
+                     {"t": "builtin"}, {"grammar_backend": ["harper-profile2-0.2.0"],
                                         "similarity_backend": ["chrf-fallback"]})
     text = "\n".join(verdict["reasons"])
     assert not verdict["comparable"]
     for part in ("built-in data", "variant=corrected", "limit=5", "temperature 1.0",
-                 "max_tokens=16", "harper-profile1", "chrf-fallback"):
+                 "max_tokens=16", "harper-profile2", "chrf-fallback"):
         assert part in text
     assert decoding_is_faithful("confidence-topk", {"k": 1}) == (True, "")
 

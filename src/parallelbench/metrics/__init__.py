@@ -3,6 +3,7 @@
 ``get_metric(name)`` returns a callable ``metric(prediction, label) -> dict``; see
 docs/metrics.md for every rule, the quirks kept on purpose and the grammar/similarity backends.
 """
+from parallelbench.metrics.backends import MetricBackends
 from parallelbench.metrics.base import Metric
 from parallelbench.metrics.bleu import bleu
 from parallelbench.metrics.grammar import (GRAMMAR_BACKENDS, GrammarChecker, GrammarCheckError,
@@ -16,7 +17,7 @@ from parallelbench.metrics.similarity import (SIMILARITY_BACKENDS, BertScoreScor
                                               get_similarity_scorer, rouge_scores)
 
 __all__ = [
-    "Metric", "get_metric", "list_metrics",
+    "Metric", "get_metric", "list_metrics", "MetricBackends",
     "parse_loose", "parse_strict", "parse_grid_loose", "parse_grid_strict",
     "GrammarChecker", "GrammarCheckError", "HarperChecker", "HarperProfileChecker",
     "LanguageToolChecker",

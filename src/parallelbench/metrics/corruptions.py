@@ -9,24 +9,30 @@ rules of standard (American) English, checked on the result:
 
 * a word directly repeated ("the the", "dog dog"), except words that may be
   doubled grammatically (``that``, ``had``, ``very``, ...);
-* a determiner (``the``, ``a``, ``my``, ...) directly followed by another determiner, a
-  preposition, a conjunction, punctuation or the end (it needs a noun phrase after it), or
-  ``of`` next to another preposition ("the of in", "at of"); a preposition before punctuation
-  is not used (stranding, "what is it for?", is grammatical);
+* a determiner that always needs a noun (``the``, ``a``, ``an``, ``my``, ``your``, ``our``,
+  ``their``, ``every``) directly followed by another one, a preposition, a conjunction,
+  punctuation or the end, or ``of`` next to another preposition ("the of in", "at of");
+  ``these``, ``those`` and ``each`` can stand alone ("I like those.", "$5 each") and are not
+  used; a preposition before punctuation is not used either (stranding, "what is it for?", is
+  grammatical);
 * ``a`` before a vowel letter or ``an`` before a consonant letter (exceptions: ``u``, ``h``,
   ``o`` and ``e`` words and acronyms, whose sound is not known from the spelling, are not used);
 * a subject pronoun with a verb form of the other number or person ("they is", "he have"), or
   ``to``/a modal followed by a finite form ("will has", "to is");
-* (``agreement`` only) a sentence-initial singular subject (a determiner and 1-3 open-class words,
-  the last not ending in ``s``) followed by ``is``/``was``/``has``/``does`` turned plural ("A
-  well-balanced diet are ..."), or followed by an adverb and a regular ``-s`` verb turned into
-  its base form ("The museum proudly display ...");
+* (``agreement`` only) a word of the wrong number, certain by construction
+  (``corruption_agreement`` states each case): a be/have/do form after a pronoun or a
+  sentence-initial noun phrase flipped, a third-person ``-s`` verb turned into its base form
+  after ``he``/``she``/``it`` or a singular subject and an adverb, a plural determiner or numeral
+  with a singular head noun, ``a``/``an``/``every`` with a plural one;
 * (``swap`` only) a determiner moved behind the first word of its own noun phrase ("unusual the
-  behavior"), which English never allows.
+  behavior"), which English never allows -- unless that word is an adverb in ``-ly`` or a
+  predeterminer, which may stand before a noun phrase ("truly a momentous event", "half the
+  time"), or a word in ``-ing``, which may take the noun phrase as its object ("for hiking a
+  week"): such swaps are not used.
 
 Kinds: ``repeat`` (a word decoded twice), ``drop`` (a word lost between two function words),
-``swap`` (two neighbours exchanged), ``agreement`` (a be/have/do form of the wrong number after
-a pronoun subject or a singular noun subject, or a finite form after ``to``/a modal) and ``blend`` (two clean sentences merged
+``swap`` (two neighbours exchanged), ``agreement`` (a verb or noun of the wrong number) and
+``blend`` (two clean sentences merged
 position by position over a window of 2-4 tokens, as one parallel step would; only blends that
 break one of the rules above are kept, so "New York" / "Mexico City" -> "New City", which is
 grammatical, never enters the corpus). Drops, swaps and blends that might still be grammatical
@@ -43,7 +49,10 @@ __all__ = ["Corruption", "KINDS", "corrupt", "corrupt_corpus", "violations", "to
 
 KINDS = ("repeat", "drop", "swap", "agreement", "blend")
 
-DETERMINERS = frozenset("the a an these those my your our their every each".split())
+# Determiners that always need a noun after them.
+DETERMINERS = frozenset("the a an my your our their every".split())
+# Words that may stand before a determiner: a determiner moved behind them may be grammatical.
+PREDETERMINERS = frozenset("all both half such what many quite rather twice double".split())
 PREPOSITIONS = frozenset("of in on at for with from by about into onto during among across "
                          "against toward towards within without".split())
 # "of" followed by these, or any preposition followed by "of", never starts a phrase ("of
@@ -62,7 +71,6 @@ WRONG_FORMS = {
     "p": frozenset("is am has does was isn't hasn't doesn't wasn't".split()),
 }
 FREQUENCY_ADVERBS = frozenset("always often never usually rarely sometimes also still".split())
-SINGULAR_VERBS = frozenset("is was has does isn't wasn't hasn't doesn't".split())
 # Closed-class words that end a noun phrase scan (so "a dog that barks" is never touched).
 FUNCTION_WORDS = frozenset(
     "a an the this that these those my your his her its our their every each some any no all "
@@ -176,7 +184,9 @@ def _drop(toks, rng, other):
 
 def _swap(toks, rng, other):
     spots = [i for i in range(len(toks) - 1) if _low(toks[i]) in DETERMINERS
-             and _is_word(toks[i + 1]) and not _needs_np(_low(toks[i + 1]))]
+             and _is_word(toks[i + 1]) and not _needs_np(_low(toks[i + 1]))
+             and not _low(toks[i + 1]).endswith(("ly", "ing"))
+             and _low(toks[i + 1]) not in PREDETERMINERS]
     spots += [i for i in range(len(toks) - 1) if _low(toks[i]) in PREPOSITIONS
               and _low(toks[i + 1]) in DETERMINERS]
     if not spots:
@@ -186,63 +196,6 @@ def _swap(toks, rng, other):
     if i == 0:  # keep the sentence's capital on the first word only
         first, second = first[:1].upper() + first[1:], second.lower()
     return toks[:i] + [first, second] + toks[i + 2:]
-
-
-def _is_adverb(tok: str) -> bool:
-    low = _low(tok)
-    return low in FREQUENCY_ADVERBS or (low.endswith("ly") and len(low) > 4)
-
-
-def _subject_end(toks):
-    """Index of the last word of a sentence-initial noun phrase (a determiner and 1-3 open-class
-    words, the last not ending in ``s``: a singular head), or ``None``."""
-    if not toks or _low(toks[0]) not in DETERMINERS - {"these", "those"}:
-        return None
-    j = 1
-    while (j < len(toks) and _is_word(toks[j]) and _low(toks[j]) not in FUNCTION_WORDS
-           and not _is_adverb(toks[j])):
-        j += 1
-    head = j - 1
-    if 1 <= head <= 3 and toks[head].isalpha() and not toks[head].endswith("s"):
-        return head
-    return None
-
-
-def _base_form(verb: str) -> str | None:
-    """The base form of a regular present third-person verb ("weaves" -> "weave")."""
-    if not verb.isalpha() or not verb.islower() or len(verb) < 4 or verb.endswith(("ss", "us", "is")):
-        return None
-    if verb.endswith("ies"):
-        return verb[:-3] + "y"
-    if verb.endswith(("sses", "ches", "shes", "xes", "oes")):
-        return verb[:-2]
-    return verb[:-1] if verb.endswith("s") else None
-
-
-def _agreement(toks, rng, other):
-    spots = []
-    for i, t in enumerate(toks):
-        prev = _low(toks[i - 1]) if i else ""
-        if _low(t) in FLIPS and (prev in SUBJECTS or prev in NONFINITE_CONTEXT):
-            spots.append((i, FLIPS[_low(t)]))
-    head = _subject_end(toks)
-    certain = set()
-    if head is not None and head + 2 < len(toks):
-        verb, adverb = _low(toks[head + 1]), _low(toks[head + 1])
-        if verb in SINGULAR_VERBS:
-            spots.append((head + 1, FLIPS[verb]))
-            certain.add(head + 1)
-        elif _is_adverb(adverb):
-            base = _base_form(toks[head + 2])
-            if base:
-                spots.append((head + 2, base))
-                certain.add(head + 2)
-    rng.shuffle(spots)
-    for i, word in spots:
-        bad = toks[:i] + [word] + toks[i + 1:]
-        if _new_errors(toks, bad) or i in certain:
-            return bad
-    return None
 
 
 def _blend(toks, rng, other):
@@ -260,8 +213,7 @@ def _blend(toks, rng, other):
     return None
 
 
-_MAKERS = {"repeat": _repeat, "drop": _drop, "swap": _swap, "agreement": _agreement,
-           "blend": _blend}
+_MAKERS = {"repeat": _repeat, "drop": _drop, "swap": _swap, "blend": _blend}
 
 
 def corrupt(sentence: str, kind: str, rng: random.Random, other: str | None = None) -> Corruption | None:
@@ -270,14 +222,19 @@ def corrupt(sentence: str, kind: str, rng: random.Random, other: str | None = No
     toks = tokenize(sentence)
     if not toks or violations(toks):
         return None  # a "clean" sentence that already breaks a rule cannot be used
+    if kind == "agreement":
+        from parallelbench.metrics.corruption_agreement import agreement
+
+        made = agreement(toks, rng)
+        return Corruption(kind, sentence, detokenize(made[0]), made[1]) if made else None
+    if kind not in _MAKERS:
+        raise ValueError(f"unknown corruption kind {kind!r}; known: {', '.join(KINDS)}")
     bad = _MAKERS[kind](toks, rng, tokenize(other) if other else None)
     if bad is None:
         return None
     reasons = _new_errors(toks, bad)
     if kind == "swap" and not reasons:
         reasons = ["determiner after the first word of its noun phrase"]
-    if kind == "agreement" and not reasons:
-        reasons = ["singular subject with a plural verb"]
     return Corruption(kind, sentence, detokenize(bad), reasons[0]) if reasons else None
 
 

@@ -244,8 +244,8 @@ class LanguageToolChecker(GrammarChecker):
         except ImportError:
             raise ConfigError(
                 "grammar backend 'languagetool' needs language-tool-python (pip install "
-                "'parallelbench[languagetool]', plus Java 17+) or a LanguageTool server given "
-                "with url=... or the LANGUAGETOOL_URL environment variable") from None
+                "'parallelbench[languagetool]', plus Java 17+) or a LanguageTool server "
+                "(--languagetool-url URL, or the LANGUAGETOOL_URL environment variable)") from None
         try:
             self._tool = language_tool_python.LanguageTool(LANGUAGE, config=dict(LT_CONFIG))
         except Exception as exc:

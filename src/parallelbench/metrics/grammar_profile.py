@@ -10,10 +10,15 @@ missing Oxford comma) and misses many word-order errors. The profile (docs/metri
   lints of a style kind (Style, Readability, Formatting, ...) are ignored whatever their rule;
 * spelling: a word that starts with a capital (a name), holds a digit or a non-ASCII letter, is
   an informal chat word (``INFORMAL``) or is British spelling is not an error;
-* adds word-order and agreement rules written in Weir over Harper's part-of-speech tags
-  (``WEIR_RULES``): an article before a function word or punctuation, a sentence that opens with
-  a noun or adjective followed by an article, an intensifier before an article, a singular
-  sentence subject with a plural verb, ...; and LanguageTool's repeated-word rule;
+* adds word-order and agreement rules over Harper's part-of-speech tags: a few written in Weir
+  (``WEIR_RULES``: an article before a function word, ``of`` next to a preposition, a finite
+  verb after ``to``/a modal, ...), the others in Python over the tags (``grammar_rules`` and
+  ``grammar_agreement``: a determiner with no noun, a stray word before a sentence's determiner,
+  an adjective or bare noun before an article, subject-verb and determiner-noun agreement,
+  ...); plus LanguageTool's repeated-word rule (hyphenated words and numbers too) and an
+  article that ends a sentence;
+* reads "a.m."/"p.m." as times, not articles, and does not take an auxiliary before a pronoun
+  (a question: "Is he mad?") or "he and she" for an agreement error;
 * lints line by line, as LanguageTool treats a line break in a dialogue as a paragraph break.
 """
 from __future__ import annotations
@@ -23,9 +28,12 @@ import json
 import re
 import zipfile
 
+from parallelbench.metrics.grammar_rules import tagged_issues
+from parallelbench.metrics.grammar_tags import Tagger
+
 __all__ = ["PROFILE_VERSION", "WEIR_RULES", "ProfileLinter"]
 
-PROFILE_VERSION = "1"
+PROFILE_VERSION = "2"
 _ART = "[the, a, an]"
 _NP = "[(NOUN), (ADJ NOUN), (NOUN NOUN), (ADJ ADJ NOUN), (ADJ NOUN NOUN)]"
 _SUBJ_DET = "[a, an, the, every, each]"
@@ -38,8 +46,6 @@ WEIR_RULES = {
     "PbPrepOf": "[in, on, at, for, with, from, by, into, onto, during] of",
     "PbOfPrep": "of [of, in, on, at, for, with, from, by, into, onto, during]",
     # An article after a word of its own noun phrase ("unusual the behavior").
-    "PbAdjArticle": "[VERB, ADV, DET, ADP, AUX, PART] ADJ [the, a, an, my, your, our, their, his, its]",
-    "PbStartArticle": f"[NOUN, ADJ, PROPN] {_ART}",  # kept only at the start of a sentence
     "PbNounArticleNonNominal": f"NOUN {_ART} [VERB, AUX, ADP, PRON, SCONJ]",
     "PbIntensifierArticle": "[very, extremely, incredibly, highly, terribly, awfully] "
                             "[the, a, an, my, your, our, their]",
@@ -47,10 +53,7 @@ WEIR_RULES = {
     # Agreement.
     "PbFiniteAfterModal": "[to, will, would, can, could, should, may, might, must] "
                           "[is, are, was, were, has, does, am]",
-    "PbSingularSubjectPlural": f"{_SUBJ_DET} {_NP} [are, were]",  # filtered below
-    "PbSingularSubjectBase": f"{_SUBJ_DET} {_NP} ADV VERB",  # filtered below
 }
-_SENTENCE_START_ONLY = {"PbStartArticle", "PbSingularSubjectPlural", "PbSingularSubjectBase"}
 DISABLED_GROUPS = ("Initialisms", "Style and Redundancy", "Regionalisms and Dialect",
                    "Proper Nouns")
 DISABLED_RULES = (
@@ -60,7 +63,7 @@ DISABLED_RULES = (
     "ExpandMinimum",
     # guesses that misfire on LanguageTool-clean text
     "MissingPreposition", "MissingTo", "ItsPossessive", "WrongNegative", "OneOfTheSingular",
-    "SplitWords",
+    "SplitWords", "DisjointPrefixes",
 )
 STYLE_KINDS = frozenset({"Style", "Readability", "Enhancement", "Regionalism", "Formatting",
                          "Redundancy"})
@@ -68,12 +71,22 @@ INFORMAL = frozenset(
     "u r ur ya ok okay lol lmao rofl omg btw idk imo tbh pls plz thx ty np sth smth bday probs gif "
     "xd haha hahaha hehe hmm mmm yea yeah yep yup nope gonna wanna gotta kinda sorta c'mon "
     "cos cuz tho thru msg pic pics".split())
-# Verbs whose past tense is their base form: "The chef quickly cut" is fine.
-_SAME_PAST = frozenset("cut put set hit let read spread cost hurt shut quit bet cast burst split "
-                       "upset broadcast".split())
-_REPEAT = re.compile(r"\b([A-Za-z']+)[ \t]+(?=([A-Za-z']+)\b)")
+_REPEAT = re.compile(r"\b([A-Za-z0-9'-]+)[ \t]+(?=([A-Za-z0-9'-]+)\b)")
+# "8 a.m." is not an article: the time abbreviations are read as "am"/"pm" (same length).
+_TIME_ABBR = re.compile(r"\b([AaPp])\.[Mm]\.")
 _ARTICLE_END = re.compile(r"\b(?:[Tt]he|an?)[ \t]*(?:[.,;:!?]|$)")  # not "Plan A"
 _MAY_REPEAT = frozenset({"that", "had"})
+# Before a subject pronoun they make a question ("Is he mad?").
+_INVERTING = frozenset("is are was were am do does did have has had will would can could shall "
+                       "should may might must to".split())
+_WORD = re.compile(r"[A-Za-z][\w'\u2019]*")
+
+
+def _question_or_pair(line: str, end: int) -> bool:
+    """Whether the pronoun before a verb at ``end`` follows an auxiliary (a question: "Is he
+    mad?", "are you guys going?") or "and"/"or" ("he and she go")."""
+    words = [w.lower().replace("\u2019", "'") for w in _WORD.findall(line[:end])[-2:]]
+    return len(words) == 2 and (words[0] in _INVERTING or words[0] in ("and", "or", "nor"))
 
 
 def _weirpack() -> bytes:
@@ -120,6 +133,8 @@ class ProfileLinter:
         config.update({rule: False for rule in DISABLED_RULES if rule in config})
         config.update({rule: True for rule in WEIR_RULES})
         self._linter.set_lint_config(config)
+        self._tagger = Tagger()
+        self._known_words: dict[str, bool] = {}
 
     def issues(self, text: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -129,7 +144,8 @@ class ProfileLinter:
         return out
 
     def _line_issues(self, line: str) -> list[tuple[str, str]]:
-        found = []
+        line = _TIME_ABBR.sub(lambda m: m.group(1) + "m. ", line)
+        found = tagged_issues(self._tagger.tag(line), self._known)
         lints = self._linter.organized_lints(line, language="plaintext", dedup=False)
         for rule, items in lints.items():
             for lint in items:
@@ -138,6 +154,8 @@ class ProfileLinter:
                 if lint.lint_kind == "Spelling" and self._spelling_ok(lint.problem_text):
                     continue
                 if rule in WEIR_RULES and not self._weir_ok(rule, lint, line):
+                    continue
+                if rule == "PronounVerbAgreement" and _question_or_pair(line, lint.span.start):
                     continue
                 found.append((rule, lint.problem_text))
         for m in _REPEAT.finditer(line):
@@ -154,23 +172,14 @@ class ProfileLinter:
                        for x in self._british.lint(word, language="plaintext"))
 
     def _known(self, word: str) -> bool:
-        return not any(x.lint_kind == "Spelling"
-                       for x in self._linter.lint(word, language="plaintext"))
+        if word not in self._known_words:
+            self._known_words[word] = not any(
+                x.lint_kind == "Spelling" for x in self._linter.lint(word, language="plaintext"))
+        return self._known_words[word]
 
     def _weir_ok(self, rule: str, lint, line: str) -> bool:
-        """Whether a Weir match is kept (context and word-form checks Weir cannot express)."""
+        """Whether a Weir match is kept (context checks Weir cannot express)."""
         words = lint.problem_text.split()
-        if rule in _SENTENCE_START_ONLY:
-            before = line[:lint.span.start].rstrip(" \t")
-            if before and not before.endswith((".", "!", "?")):
-                return False
         if rule == "PbArticleFunction" and len(words) == 2 and re.fullmatch(r"[A-Z]", words[1]):
             return False  # "an A" (a grade), "a B"
-        if rule == "PbSingularSubjectPlural":
-            return not words[-2].lower().endswith("s")
-        if rule == "PbSingularSubjectBase":
-            noun, verb = words[-3].lower(), words[-1].lower()
-            return (not noun.endswith("s") and not verb.endswith(("s", "ed"))
-                    and verb not in _SAME_PAST and (self._known(verb + "s")
-                                                    or self._known(verb + "es")))
         return True

@@ -98,8 +98,9 @@ class Paraphrase(TextMetric):
     """``paraphrase_score``: (1 - BLEU vs the source) x similarity to the source x grammar.
 
     An empty stripped output scores 0 on every sub-score. ``similarity_score`` is the value used
-    in ``score``; ``bertscore_score`` (same value) is present only when the similarity backend
-    is real BERTScore, so a fallback value can never pass for BERTScore in a table.
+    in ``score``; the same value is also reported under the backend's own name,
+    ``bertscore_score`` only when the backend is real BERTScore and ``chrf_score`` for the chrF
+    fallback, so a fallback value can never pass for BERTScore in a table.
     """
 
     name = "paraphrase_score"
@@ -121,8 +122,8 @@ class Paraphrase(TextMetric):
 
     @property
     def keys(self) -> tuple[str, ...]:  # type: ignore[override]
-        sim = ("similarity_score", "bertscore_score") if self.similarity.is_bertscore \
-            else ("similarity_score",)
+        own = self.similarity.metric_key
+        sim = ("similarity_score", own) if own else ("similarity_score",)
         return ("inv_bleu_score", *sim, "grammar_score", "score", "score_strict")
 
     def extra_fields(self) -> dict[str, str]:
@@ -139,8 +140,8 @@ class Paraphrase(TextMetric):
         sim = min(max(self.similarity.score(pred, source), 0.0), 1.0)
         grammar = float(self.grammar.check(pred))
         out: dict[str, Any] = {"inv_bleu_score": inv_bleu, "similarity_score": sim}
-        if self.similarity.is_bertscore:
-            out["bertscore_score"] = sim
+        if self.similarity.metric_key:
+            out[self.similarity.metric_key] = sim
         out["grammar_score"] = grammar
         out["score"] = inv_bleu * sim * grammar
         return self._finish(out)

@@ -40,6 +40,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--executor", default="local", choices=("local", "ray"))
     run.add_argument("--ray-address", help="address of a running Ray cluster (default: start a local one)")
     run.add_argument("--ray-num-gpus", type=float, help="GPUs per Ray worker (default 1 for GPU backends, else 0)")
+    from ..metrics.backends import add_backend_flags
+
+    add_backend_flags(run)
     run.add_argument("--require-comparable", action="store_true",
                      help="refuse to start unless the run is comparable with the paper (official data, "
                           "LanguageTool, BERTScore, reference decoding, all samples, greedy)")
@@ -53,6 +56,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     res.add_argument("--export", choices=("csv", "parquet"), help="also (re)write records.<fmt>")
     res.add_argument("--errors", action="store_true", help="list failed samples and their messages")
     res.set_defaults(func=cmd_results)
+
+    rs = sub.add_parser("rescore", help="score a results directory's stored outputs again with other "
+                                         "metric backends, into a new results directory")
+    rs.add_argument("results_dir")
+    rs.add_argument("--out", required=True, help="new results directory (a run can go on there)")
+    add_backend_flags(rs)
+    rs.set_defaults(func=cmd_rescore)
 
     rep = sub.add_parser("report", help="write a Markdown + HTML report (tables, plots, leaderboard files)")
     rep.add_argument("results_dir")
@@ -135,10 +145,14 @@ def spec_from_args(args: argparse.Namespace) -> SweepSpec:
         spec.strategies = _grids_from_flags(args)
     elif any(getattr(args, k) is not None for k in ("k", "steps", "block_length", "threshold", "factor")):
         raise ConfigError("grid flags (--k, --steps, --block-length, --threshold, --factor) need --strategy")
-    for attr in ("temperature", "limit", "data_dir", "max_tokens", "seed", "batch_size", "sampling"):
+    for attr in ("temperature", "limit", "data_dir", "max_tokens", "seed", "batch_size", "sampling",
+                 "grammar", "languagetool_url", "similarity", "similarity_model"):
         value = getattr(args, attr)
         if value is not None:
             setattr(spec, attr, value)
+    from ..metrics.backends import MetricBackends
+
+    MetricBackends.from_spec(spec)
     if spec.limit is not None and spec.limit < 1:
         raise ConfigError("--limit must be >= 1")
     if spec.batch_size < 1:
@@ -176,7 +190,12 @@ def cmd_results(args: argparse.Namespace) -> int:
 
     store = ResultsStore(args.results_dir).open(write=False)
     records, errors = store.records(), store.errors()
-    print(format_section(store.read_manifest().get("comparability")) + "\n")
+    manifest = store.read_manifest()
+    print(format_section(manifest.get("comparability")))
+    if manifest.get("backends"):
+        print("Metric backends: " + "; ".join(f"{k} {', '.join(v)}"
+                                              for k, v in sorted(manifest["backends"].items())))
+    print()
     print(format_table(summary_frame(records, errors)))
     if args.errors:
         for err in errors:
@@ -184,6 +203,15 @@ def cmd_results(args: argparse.Namespace) -> int:
     if args.export:
         for path in export(records, store.path, (args.export,)):
             print(f"wrote {path}")
+    return 0
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from ..metrics.backends import MetricBackends
+    from .rescore import rescore
+
+    changed, same = rescore(args.results_dir, args.out, MetricBackends.from_spec(args))
+    print(f"{changed} text records re-scored, {same} other records copied -> {args.out}")
     return 0
 
 

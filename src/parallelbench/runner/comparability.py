@@ -28,8 +28,12 @@ def _grammar_reason(names: list[str]) -> str | None:
 
 
 def _similarity_reason(names: list[str]) -> str | None:
-    others = [n for n in names if not n.startswith("bertscore")]
-    return f"similarity backend {', '.join(others)} (paper: BERTScore)" if others else None
+    others = [n for n in names if not (n.startswith("bertscore") and n.endswith("-roberta-large"))]
+    if not others:
+        return None
+    chrf = " (paraphrase similarity is chrF, reported as chrf_score)" \
+        if any(n.startswith("chrf") for n in others) else ""
+    return f"similarity backend {', '.join(others)}{chrf} (paper: BERTScore, roberta-large)"
 
 
 def _spec_reasons(spec: Any, units: list, sources: dict[str, str]) -> list[str]:
@@ -64,21 +68,17 @@ def assess(spec: Any, units: list, sources: dict[str, str],
     return {"comparable": not reasons, "reasons": reasons}
 
 
-def assess_planned(spec: Any, units: list, source: Any) -> dict[str, Any]:
-    """The verdict before anything runs: the backends are the ones scoring would pick now."""
+def assess_planned(spec: Any, units: list, source: Any,
+                   planned: dict[str, str] | None = None) -> dict[str, Any]:
+    """The verdict before anything runs: the backends are the ones the run will score with
+    (``planned``, from ``rescore.planned_backends``; built here when not given)."""
     tasks = {u.task: source.load(u.task) for u in units}
     sources = {name: getattr(task, "source", "builtin") for name, task in tasks.items()}
-    backends: dict[str, list[str]] = {}
-    text_metrics = {getattr(t, "metric", "") for t in tasks.values()
-                    if getattr(t, "category", "") == "text_writing"}
-    if text_metrics:
-        from ..metrics import get_grammar_checker
+    if planned is None:
+        from .rescore import planned_backends
 
-        backends["grammar_backend"] = [get_grammar_checker().name]
-    if "paraphrase_score" in text_metrics:
-        from ..metrics import get_similarity_scorer
-
-        backends["similarity_backend"] = [get_similarity_scorer().name]
+        planned = planned_backends(spec, units, source)
+    backends = {key: [name] for key, name in planned.items()}
     return assess(spec, units, sources, backends)
 
 

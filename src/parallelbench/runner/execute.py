@@ -10,11 +10,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..errors import ConfigError
+from ..metrics.backends import MetricBackends
 from ..models.base import get_backend, get_model
 from .comparability import assess, assess_planned
 from .expand import TaskSource, Unit
 from .manifest import backends_from_records, build_manifest
 from .records import run_batch, sample_key
+from .rescore import check_consistent, planned_backends
 from .spec import SweepSpec
 from .store import ResultsStore
 from .summary import export, summary_frame
@@ -70,7 +72,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
     contract and per-request checks; then the results directory, the store's model and options,
     executor, optional dependencies, and loading the model). A failing sample is recorded in
     ``errors.jsonl`` and the run goes on, unless ``fail_fast``; a fatal backend error (rejected
-    credentials) stops the run at once. With ``require_comparable`` a run that would not be comparable
+    credentials) stops the run at once. Metric backends are checked too, and a store scored with
+    other metric backends is refused. With ``require_comparable`` a run that would not be comparable
     with the paper raises ``ConfigError`` before anything is written.
     """
     if executor not in EXECUTORS:
@@ -84,8 +87,9 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         store.load()
     try:
         backend, units, work = plan_sweep(spec, source, store)
+        planned = planned_backends(spec, units, source)  # unavailable backend: ConfigError now
         if require_comparable:
-            verdict = assess_planned(spec, units, source)
+            verdict = assess_planned(spec, units, source, planned)
             if not verdict["comparable"]:
                 raise ConfigError("not comparable with the paper (--require-comparable): "
                                   + "; ".join(verdict["reasons"]))
@@ -95,6 +99,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         if executor == "ray":
             from .ray_exec import _ray
             _ray()
+        check_consistent(store.records(), planned, out)  # never two backends in one table
         total = sum(u.num_samples for u in units)
         local = executor == "local"
         if local and work and model is None:  # device, dtype, weights: fails before any write
@@ -105,8 +110,10 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         if local and work and model is None:
             model = get_model(spec.model, **spec.model_options)
         info = _model_info(model) if local and model is not None else None
-        store.write_manifest(build_manifest(store.read_manifest(), spec, units, executor, info,
-                                            identity(spec, backend)))
+        manifest = build_manifest(store.read_manifest(), spec, units, executor, info, identity(spec, backend))
+        manifest["metric_backends"] = {"requested": MetricBackends.from_spec(spec).to_dict(),
+                                       "resolved": planned}
+        store.write_manifest(manifest)
         written_before = store.num_records
         failed = 0
         if executor == "local":
@@ -119,7 +126,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         manifest = store.read_manifest()
         manifest["backends"] = backends_from_records(records)
         sources = {u.task: getattr(source.load(u.task), "source", "builtin") for u in units}
-        manifest["comparability"] = assess(spec, units, sources, manifest["backends"])
+        scored = {k: sorted(set(manifest["backends"].get(k, [])) | {v}) for k, v in planned.items()}
+        manifest["comparability"] = assess(spec, units, sources, {**manifest["backends"], **scored})
         store.write_manifest(manifest)
         export(records, store.path)
         table = summary_frame(records, store.errors())

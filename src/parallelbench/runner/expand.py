@@ -105,6 +105,10 @@ class TaskSource:
                 raise
             except (KeyError, FileNotFoundError, TypeError) as exc:
                 raise ConfigError(f"cannot load task {name!r}: {exc}") from None
+            if hasattr(self._cache[name], "backends"):  # the sweep's metric backends score it
+                from ..metrics.backends import MetricBackends
+
+                self._cache[name].backends = MetricBackends.from_spec(self.spec)
         return self._cache[name]
 
     def resolve(self, patterns: list[str]) -> list[str]:

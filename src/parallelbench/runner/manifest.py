@@ -60,6 +60,10 @@ def build_manifest(previous: dict[str, Any], spec: SweepSpec, units: list, execu
     same directory must match."""
     config = spec.to_dict()
     config["model_options"] = redact(config["model_options"])
+    if config.get("languagetool_url"):
+        from ..metrics.backends import MetricBackends
+
+        config["languagetool_url"] = MetricBackends.from_spec(spec).to_dict()["languagetool_url"]
     entry = {
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "config_hash": stable_hash(spec.to_dict())[:16],

@@ -23,6 +23,7 @@ KEYWORDS = ("pow2", "all")
 _TOP_KEYS = {
     "model", "model_options", "tasks", "strategies", "temperature", "limit", "data_dir",
     "task_options", "max_tokens", "seed", "batch_size", "name", "sampling",
+    "grammar", "languagetool_url", "similarity", "similarity_model",
 }
 SAMPLINGS = ("first", "spread")
 
@@ -66,6 +67,9 @@ class SweepSpec:
         max_tokens: generation length override (default: each task's ``max_tokens``).
         seed: base seed; each sample's seed is derived from it, the task and the sample index.
         batch_size: samples per ``generate`` call.
+        grammar, languagetool_url, similarity, similarity_model: the metric backends that score
+            the run (``parallelbench.metrics.MetricBackends``). They change scores, not
+            generations, so they are not part of the resume key (docs/runs.md).
     """
 
     model: str
@@ -81,10 +85,17 @@ class SweepSpec:
     batch_size: int = 8
     name: str | None = None
     sampling: str = "first"
+    grammar: str = "auto"
+    languagetool_url: str | None = None
+    similarity: str = "auto"
+    similarity_model: str | None = None
 
     def __post_init__(self) -> None:
         if self.sampling not in SAMPLINGS:
             raise ConfigError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {self.sampling!r}")
+        from ..metrics.backends import MetricBackends
+
+        MetricBackends.from_spec(self)  # names checked here; availability before the run
 
     def check(self) -> "SweepSpec":
         """Range checks of the top-level values, whether they came from flags or a file."""
@@ -238,6 +249,10 @@ def spec_from_dict(data: dict[str, Any], where: str = "config") -> SweepSpec:
         batch_size=_int_or_none(data.get("batch_size", 8), f"{where}.batch_size") or 8,
         name=data.get("name"),
         sampling=str(data.get("sampling", "first")),
+        grammar=str(data.get("grammar") or "auto"),
+        languagetool_url=str(data["languagetool_url"]) if data.get("languagetool_url") else None,
+        similarity=str(data.get("similarity") or "auto"),
+        similarity_model=str(data["similarity_model"]) if data.get("similarity_model") else None,
     ).check()
 
 

@@ -43,8 +43,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--predictions", required=True,
                    help='JSONL, one {"index": I, "prediction": "..."} per line')
     p.add_argument("--output", help="write per-sample scores here (JSONL)")
-    p.add_argument("--grammar", choices=["auto", "harper-profile", "harper", "languagetool"], default=None,
-                   help="grammar backend of the text metrics")
+    from ..metrics.backends import add_backend_flags
+
+    add_backend_flags(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("generate", help="write custom list tasks in the official layout")
@@ -123,12 +124,15 @@ def read_predictions(path: str | Path, size: int) -> dict[int, str]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    from ..metrics import MetricBackends
     from ..userfiles import output_file
 
     output = output_file(args.output, "--output file") if args.output else None
     task = _load(args, args.task)
     predictions = read_predictions(args.predictions, len(task))
-    rows = task.score_all(dict(sorted(predictions.items())), grammar=args.grammar)
+    task.backends = MetricBackends.from_spec(args)
+    task.backends.check({task.metric})
+    rows = task.score_all(dict(sorted(predictions.items())))
     if output is not None:
         text = "".join(json.dumps({"index": index, **scores}, ensure_ascii=False) + "\n"
                        for index, scores in rows)

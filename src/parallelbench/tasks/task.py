@@ -54,7 +54,9 @@ class Task:
     Attributes: ``name``, ``category``, ``op``, ``metric`` (reference metric name),
     ``max_tokens``, ``source`` (``"builtin"``, ``"builtin-smoke"``, ``"official"``, ``"hf"``),
     ``template`` (prompt), ``config`` (the task_config entry), ``warning`` (e.g. for smoke sets),
-    ``grammar`` (grammar backend passed to text metrics; ``None`` = the metric's default).
+    ``grammar`` (grammar backend passed to text metrics; ``None`` = the metric's default),
+    ``backends`` (a ``parallelbench.metrics.MetricBackends`` that scores the task: grammar,
+    LanguageTool URL, similarity, local BERTScore model; ``None`` = the defaults).
     """
 
     def __init__(self, name: str, *, category: str, op: str, metric: str, template: str,
@@ -65,7 +67,8 @@ class Task:
         self.template, self.source, self.warning = template, source, warning
         self.config = dict(config or {})
         self.grammar: str | None = None
-        self._metric_fns: dict[str | None, Any] = {}
+        self.backends: Any = None
+        self._metric_fns: dict[Any, Any] = {}
         samples = []
         for i, record in enumerate(records):
             try:
@@ -109,11 +112,15 @@ class Task:
     def metric_fn(self, grammar: str | None = None):
         """The scoring function of this task (``parallelbench.metrics.get_metric``)."""
         grammar = grammar or self.grammar
-        if grammar not in self._metric_fns:
+        key = (grammar, self.backends)
+        if key not in self._metric_fns:
             from ..metrics import get_metric  # late import: listing tasks must not need it
 
-            self._metric_fns[grammar] = get_metric(self.metric, grammar=grammar)
-        return self._metric_fns[grammar]
+            if grammar is None and self.backends is not None:
+                self._metric_fns[key] = self.backends.metric(self.metric)
+            else:
+                self._metric_fns[key] = get_metric(self.metric, grammar=grammar)
+        return self._metric_fns[key]
 
     def score(self, prediction: str | None, sample: Sample | int,
               grammar: str | None = None) -> dict[str, Any]:
