@@ -55,6 +55,10 @@ class DecodeConfig:
     """Force the mask token's logit to -inf so it is never emitted (all reference models)."""
     record_history: bool = False
     """Keep a snapshot of each row's generated region after each of its steps."""
+    cache: str = "none"
+    """KV-cache execution mode: ``none`` (every step a full forward), ``prefix`` or ``dual``
+    (Fast-dLLM: keys/values outside the current block are computed at the block's first step and
+    reused; an approximation for bidirectional models). Needs a model with a ``kv_backend``."""
     params: dict[str, Any] = field(default_factory=dict)
     """Strategy-specific parameters (see each strategy's ``params``)."""
 
@@ -149,6 +153,8 @@ class DecodeConfig:
             raise ConfigError(f"tie_break must be 'position' or 'random', got {self.tie_break!r}")
         if self.noise_convention not in ("gumbel_clean", "tempered"):
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
+        if self.cache not in ("none", "prefix", "dual"):
+            raise ConfigError(f"cache must be 'none', 'prefix' or 'dual', got {self.cache!r}")
         if self.schedule not in ("llada", "dream"):
             raise ConfigError(f"schedule must be 'llada' or 'dream', got {self.schedule!r}")
 

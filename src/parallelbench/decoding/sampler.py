@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import ConfigError
+from .cache import make_runner
 from .config import DecodeConfig
 from .state import DecodeResult, DecodeState, StepView
 from .strategies import get_strategy
@@ -15,6 +16,7 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
     ``model(input_ids, attention_mask) -> logits [B, L, V]`` is any callable. ``canvas``
     (LongTensor [B, G]) replaces the all-mask output: only its mask positions are generated and
     counted. See ``DecodeConfig`` for the settings (given as ``config`` and/or keyword overrides).
+    ``cache="prefix"``/``"dual"`` needs a model with a ``kv_backend`` (``decoding.cache``).
     """
     cfg = DecodeConfig.build(config, **overrides)
     cls = get_strategy(cfg.strategy)
@@ -22,13 +24,14 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
     G = canvas.shape[1] if canvas is not None else cfg.gen_length
     cfg.validate(G, cls.fixed_count)
     strat = cls(cfg)
+    runner = make_runner(model, cfg, cls)  # the iteration and KV-cache manager (cache mode)
     spb = cfg.steps_per_block(G) if cls.fixed_count else None
     with torch.no_grad():
-        state = DecodeState(input_ids, attention_mask, cfg, canvas)
+        state = DecodeState(input_ids, attention_mask, cfg, canvas, runner=runner)
         strat.setup(state)
         _enter_block(state, strat, torch.arange(state.batch, device=state.x.device), spb, first=True)
         while True:
-            rows = (state.block < state.num_blocks).nonzero().squeeze(1)
+            rows = runner.rows(state)
             if rows.numel() == 0:
                 break
             logits = strat.forward(model, state, rows)

@@ -21,12 +21,17 @@ NEG_INF = float("-inf")
 class DecodeState:
     """Everything that persists across steps of one ``decode`` call."""
 
-    def __init__(self, input_ids, attention_mask, cfg: DecodeConfig, canvas=None):
+    def __init__(self, input_ids, attention_mask, cfg: DecodeConfig, canvas=None, runner=None):
         device = input_ids.device
         B, P = input_ids.shape
         if canvas is None:
             canvas = torch.full((B, cfg.gen_length), cfg.mask_id, dtype=torch.long, device=device)
         self.cfg, self.P, self.G = cfg, P, canvas.shape[1]
+        if runner is None:
+            from .cache import FullRunner
+
+            runner = FullRunner(None, cfg)
+        self.runner = runner
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
             if cfg.pad_id is not None and cfg.pad_id != cfg.mask_id:
@@ -89,18 +94,10 @@ class DecodeState:
         return self.plan[rows].gather(1, j[:, None]).squeeze(1)
 
     def forward(self, model, rows: torch.Tensor) -> torch.Tensor:
-        """One model call on the given rows; returns float logits of the generated region (as the
-        model computed them: the mask token is not yet suppressed, see ``StepView.logits``)."""
-        out = model(self.x[rows], self.attn[rows])
-        logits = getattr(out, "logits", out)
-        if self.cfg.shift_logits:  # Dream: row i-1 predicts position i (the prompt is never empty)
-            logits = logits[:, self.P - 1 : self.P - 1 + self.G]
-        else:
-            logits = logits[:, self.P : self.P + self.G]
-        if logits.dtype not in (torch.float32, torch.float64):
-            logits = logits.float()
-        # The mask token is suppressed lazily by StepView: no full-vocabulary copy per step here.
-        return logits
+        """One model call on the given rows through the run's runner (cache mode); returns float
+        logits ``[b, G, V]`` of the generated region (the mask token not yet suppressed, see
+        ``StepView.logits``)."""
+        return self.runner.logits(model, self, rows)
 
     def scratch(self, shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
         """A reusable work buffer of ``shape`` (avoids one large allocation per step)."""

@@ -30,7 +30,11 @@ class DllmAdapter:
     def __init__(self, model: Any, family: Family):
         import inspect
 
+        from .kv import kv_backend_for
+
         self.model, self.family = model, family
+        # KV-cache hook (decoding.cache): a backend when the model's code can reuse keys/values.
+        self.kv_backend, self.kv_unsupported = kv_backend_for(model)
         try:
             self._takes_positions = "position_ids" in inspect.signature(model.forward).parameters
         except (TypeError, ValueError):

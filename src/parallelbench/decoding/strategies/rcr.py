@@ -68,6 +68,7 @@ class RunningConfidenceRemasking(Strategy):
     fixed_count = True
     revises = True
     params = {"gamma_schedule": "linear", "running": True}
+    kv_cache = "it re-masks tokens of earlier blocks, whose cached keys and values would go stale"
     source = "MDPO running-confidence remasking (as ported by ParallelBench, overtime_conf=True)"
 
     def check(self):

@@ -1,0 +1,25 @@
+"""Model-side KV-cache backends (the ``KVBackend`` contract of ``parallelbench.decoding.cache``).
+
+``kv_backend_for(model)`` picks the backend of a loaded model from what its forward accepts, or
+returns ``(None, reason)`` when the model cannot reuse keys and values.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .fast_dllm import FastDllmDream, FastDllmLLaDA
+
+_BACKENDS = (FastDllmDream, FastDllmLLaDA)
+
+
+def kv_backend_for(model: Any) -> tuple[Any, str | None]:
+    """``(backend, None)`` for a model whose code can reuse keys and values, else ``(None, why)``."""
+    for cls in _BACKENDS:
+        if cls.accepts(model):
+            return cls(model), None
+    name = type(model).__name__
+    return None, (f"{name}'s forward takes no reusable keys/values (Fast-dLLM's cache-aware LLaDA "
+                  f"or Dream code does)")
+
+
+__all__ = ["FastDllmDream", "FastDllmLLaDA", "kv_backend_for"]
