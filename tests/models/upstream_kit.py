@@ -122,3 +122,43 @@ class MaskSuppressed:
         out = self.model(*args, **kwargs)
         out.logits[..., self.mask_id] = float("-inf")
         return out
+
+
+DREAM_VOCAB, DREAM_MASK = 128, 126
+
+
+def _default_rope(config, device=None, seq_len=None, layer_type=None):
+    """Plain RoPE frequencies: the ``default`` entry transformers 5 dropped from its table."""
+    dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    inv_freq = 1.0 / (config.rope_theta ** (torch.arange(0, dim, 2, dtype=torch.int64).float().to(device) / dim))
+    return inv_freq, 1.0
+
+
+def fast_dllm_dream(tmp: Path, *, hidden: int = 64, layers: int = 2, heads: int = 4, vocab: int = DREAM_VOCAB,
+                    mask_id: int = DREAM_MASK, seed: int = 0, sharpen: float = 1.0, dtype=torch.float32):
+    """Fast-dLLM's cache-aware Dream (``DreamModel``) with random weights."""
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    _no_compile()
+    config = dict(vocab_size=vocab, hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
+                  num_attention_heads=heads, num_key_value_heads=heads, max_position_embeddings=1024,
+                  rope_theta=10000.0, mask_token_id=mask_id, pad_token_id=vocab - 1, model_type="Dream",
+                  architectures=["DreamModel"], torch_dtype="float32",
+                  auto_map={"AutoConfig": "configuration_dream.DreamConfig", "AutoModel": "modeling_dream.DreamModel"})
+    files = ("configuration_dream.py", "modeling_dream.py", "generation_utils.py", "generation_utils_block.py")
+    config_cls, model_cls = dynamic_classes("dream", files, config, tmp,
+                                            ("configuration_dream.DreamConfig", "modeling_dream.DreamModel"))
+    cfg = config_cls.from_pretrained(str(tmp))
+    added = "default" not in ROPE_INIT_FUNCTIONS
+    if added:
+        ROPE_INIT_FUNCTIONS["default"] = _default_rope
+    try:
+        torch.manual_seed(seed)
+        model = model_cls(cfg)
+        model.apply(model._init_weights)
+    finally:
+        if added:
+            ROPE_INIT_FUNCTIONS.pop("default")
+    with torch.no_grad():
+        model.lm_head.weight.mul_(sharpen)
+    return model.to(dtype).eval(), model_cls
