@@ -185,7 +185,8 @@ class HFDiffusionLM:
                     order=out.order[row].tolist(), wall_time=watch.seconds / len(idx),
                     latency=watch.seconds,
                     extra={"non_pad_tokens": sum(t != self.family.pad_id for t in tokens),
-                           "batch_size": len(idx), "prompt_tokens": int(attn[row].sum())},
+                           "batch_size": len(idx), "prompt_tokens": int(attn[row].sum()),
+                           "device": self.device, "dtype": str(self.dtype).replace("torch.", "")},
                 )
         return results  # type: ignore[return-value]
 
