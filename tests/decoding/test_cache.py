@@ -20,7 +20,8 @@ VOCAB, MASK, PAD, G, BLOCK = 40, 39, 0, 16, 4
 
 
 class OracleBackend:
-    """A ``KVBackend`` whose cache holds token ids; it checks the protocol's shapes as it goes."""
+    """A ``KVBackend`` whose cache holds token ids; it checks the protocol's shapes as it goes.
+    (With ``cache="none"`` the runner also goes through it, asking only for the rows it reads.)"""
 
     modes = frozenset({"prefix", "dual"})
     causal_blocks = False
@@ -73,7 +74,7 @@ CACHEABLE = [s for s in list_strategies()
 
 
 @pytest.mark.parametrize("shift", [False, True])
-@pytest.mark.parametrize("mode", ["prefix", "dual"])
+@pytest.mark.parametrize("mode", ["none", "prefix", "dual"])
 @pytest.mark.parametrize("strategy", CACHEABLE)
 def test_runner_with_exact_cache_equals_no_cache(bert, strategy, mode, shift):
     ids, attn = left_padded([6, 3, 5], VOCAB, PAD, MASK)

@@ -24,39 +24,67 @@ CACHE_MODES = ("none", "prefix", "dual")
 
 
 class FullRunner:
-    """No cache: every unfinished row, the whole sequence, each step."""
+    """No cache: every unfinished row, the whole sequence, each step.
+
+    With a model that offers a ``kv_backend``, the full forward goes through it and projects onto
+    the vocabulary only the rows the sampler reads (the current blocks, or the whole generated
+    region for strategies that are not block-local); the forward itself is unchanged."""
 
     mode = "none"
 
-    def __init__(self, model, cfg):
+    def __init__(self, model, cfg, strategy_cls=None):
         self.model, self.cfg = model, cfg
+        self.backend = kv_backend(model) if model is not None else None
+        self.block_local = strategy_cls is not None and getattr(strategy_cls, "kv_cache", True) is True
+        self._buf: torch.Tensor | None = None
 
     def rows(self, state) -> torch.Tensor:
         return (state.block < state.num_blocks).nonzero().squeeze(1)
 
     def logits(self, model, state, rows: torch.Tensor) -> torch.Tensor:
-        """Float logits of the generated region as the model computed them (the mask token is
-        suppressed lazily by ``StepView``)."""
+        """Float logits ``[b, G, V]`` of the generated region as the model computed them (the
+        mask token is suppressed lazily by ``StepView``)."""
+        shift = 1 if self.cfg.shift_logits else 0
+        if self.backend is not None:
+            s, e = state.P, state.P + state.G
+            if self.block_local:
+                start, end = state.block_bounds(rows)
+                s, e = state.P + int(start.min()), state.P + int(end.max())
+            logits, _ = self.backend.forward(state.x[rows], state.attn[rows], logits_range=(s - shift, e - shift))
+            return self._place(state, rows, logits, s, e)
         out = model(state.x[rows], state.attn[rows])
         logits = getattr(out, "logits", out)
-        if self.cfg.shift_logits:  # Dream: row i-1 predicts position i (the prompt is never empty)
-            logits = logits[:, state.P - 1: state.P - 1 + state.G]
-        else:
-            logits = logits[:, state.P: state.P + state.G]
+        logits = logits[:, state.P - shift: state.P - shift + state.G]  # Dream: row i-1 predicts i
         if logits.dtype not in (torch.float32, torch.float64):
             logits = logits.float()
         return logits
+
+    def _place(self, state, rows, logits: torch.Tensor, s: int, e: int) -> torch.Tensor:
+        """Logits of absolute positions ``[s, e)`` as ``[b, G, V]``: in a reused buffer unless
+        they cover the whole generated region (other positions hold stale values that no
+        block-local strategy reads)."""
+        if logits.dtype not in (torch.float32, torch.float64):
+            logits = logits.float()
+        if s == state.P and e == state.P + state.G:
+            return logits
+        b, V = rows.numel(), logits.shape[-1]
+        buf = self._buf
+        if buf is None or buf.dtype != logits.dtype or buf.shape[0] < b or buf.shape[2] != V \
+                or buf.device != logits.device:
+            buf = self._buf = torch.zeros(max(b, state.batch), state.G, V, dtype=logits.dtype,
+                                          device=logits.device)
+        out = buf[:b]
+        out[:, s - state.P: e - state.P] = logits
+        return out
 
 
 class _CachedRunner(FullRunner):
     """Shared by the cache modes: row groups, the per-row cache store and the logits buffer."""
 
-    def __init__(self, model, cfg):
-        super().__init__(model, cfg)
-        self.backend = kv_backend(model)
+    def __init__(self, model, cfg, strategy_cls=None):
+        super().__init__(model, cfg, strategy_cls)
         self.store: KV | None = None  # keys/values of every row (full batch), filled at refresh
         self.kv_block: torch.Tensor | None = None  # block each row's cache was computed for
-        self._buf: torch.Tensor | None = None
 
     def rows(self, state) -> torch.Tensor:
         """The unfinished rows of the lowest block; those that still need its refresh first."""
@@ -88,21 +116,6 @@ class _CachedRunner(FullRunner):
 
     def _past(self, state, rows) -> KV:
         return self.store.rows(None if rows.numel() == state.batch else rows)
-
-    def _place(self, state, rows, logits: torch.Tensor, s: int, e: int) -> torch.Tensor:
-        """Write the block's logits into a reused ``[b, G, V]`` buffer (other positions hold stale
-        values that no cache-compatible strategy reads)."""
-        if logits.dtype not in (torch.float32, torch.float64):
-            logits = logits.float()
-        b, V = rows.numel(), logits.shape[-1]
-        buf = self._buf
-        if buf is None or buf.dtype != logits.dtype or buf.shape[0] < b or buf.shape[2] != V \
-                or buf.device != logits.device:
-            buf = self._buf = torch.zeros(max(b, state.batch), state.G, V, dtype=logits.dtype,
-                                          device=logits.device)
-        out = buf[:b]
-        out[:, s - state.P: e - state.P] = logits
-        return out
 
     def logits(self, model, state, rows):
         s, e, shift, refresh = self._window(state, rows)
@@ -151,7 +164,7 @@ def make_runner(model, cfg, strategy_cls) -> FullRunner:
     before any forward pass."""
     mode = cfg.cache
     if mode == "none":
-        return FullRunner(model, cfg)
+        return FullRunner(model, cfg, strategy_cls)
     from ..strategies import Strategy
 
     reason = getattr(strategy_cls, "kv_cache", True)
@@ -168,4 +181,4 @@ def make_runner(model, cfg, strategy_cls) -> FullRunner:
     if mode not in backend.modes:
         supported = ", ".join(sorted(backend.modes)) or "none"
         raise ConfigError(f"this model does not support cache={mode!r} (supported: {supported})")
-    return _RUNNERS[mode](model, cfg)
+    return _RUNNERS[mode](model, cfg, strategy_cls)
