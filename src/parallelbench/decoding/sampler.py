@@ -77,8 +77,10 @@ def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor, strat) -
     n_commit = state.planned_counts(rows)
     # Past the planned steps (only after re-masking) a fixed-count strategy finishes the block.
     n_commit = torch.where(n_commit < 0, candidates.sum(1), n_commit)
+    # A runner may return the logits of a window of positions (the current block) only.
+    offset = 0 if logits.shape[1] == state.G else state.logits_start
     return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end,
-                    candidates_only=strat.candidates_only)
+                    candidates_only=strat.candidates_only, window_start=offset)
 
 
 def _check_inputs(input_ids, attention_mask, canvas, cfg: DecodeConfig) -> None:

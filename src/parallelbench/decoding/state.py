@@ -32,6 +32,7 @@ class DecodeState:
 
             runner = FullRunner(None, cfg)
         self.runner = runner
+        self.logits_start = 0  # offset of the logits window the runner returned last (cache modes)
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
             if cfg.pad_id is not None and cfg.pad_id != cfg.mask_id:
@@ -143,13 +144,18 @@ class StepView:
 
     ``logits`` (mask token at -inf when ``suppress_mask``) and ``probs`` are computed on first
     use: greedy confidence-based strategies never pay for a full-vocabulary copy or softmax.
+
+    The model may have computed the logits of a *window* of generated positions only (a KV-cache
+    runner computes the current block): ``window`` holds them, from offset ``window_start``;
+    ``raw_logits`` is the whole region, zero outside the window (built on first use).
     """
 
     def __init__(self, state, rows, logits, candidates, n_commit, step_in_block, block_start, block_end,
-                 candidates_only: bool = False):
+                 candidates_only: bool = False, window_start: int = 0):
         self.state, self.rows = state, rows
-        self.raw_logits = logits
-        """Logits of the generated region as the model returned them (not to be modified)."""
+        self.window, self.window_start = logits, window_start
+        """Logits [b, w, V] of generated positions [window_start, window_start + w) as the model
+        returned them (not to be modified)."""
         self.candidates, self.n_commit, self.step_in_block = candidates, n_commit, step_in_block
         self.block_start, self.block_end = block_start, block_end
         self.candidates_only = candidates_only
@@ -164,9 +170,24 @@ class StepView:
         return self.state.cfg
 
     @property
+    def shape(self) -> tuple[int, int, int]:
+        """(rows, generated positions G, vocabulary size) of the step's logits."""
+        return self.window.shape[0], self.state.G, self.window.shape[2]
+
+    @cached_property
+    def raw_logits(self) -> torch.Tensor:
+        """Logits [b, G, V] of the whole generated region (zeros outside the window)."""
+        w, s = self.window, self.window_start
+        if s == 0 and w.shape[1] == self.state.G:
+            return w
+        dense = w.new_zeros(self.shape)
+        dense[:, s: s + w.shape[1]] = w
+        return dense
+
+    @property
     def suppressing(self) -> bool:
         """True when the mask token's logit must be treated as -inf."""
-        return self.cfg.suppress_mask and self.cfg.mask_id < self.raw_logits.shape[-1]
+        return self.cfg.suppress_mask and self.cfg.mask_id < self.window.shape[-1]
 
     @property
     def generators(self) -> list[torch.Generator]:

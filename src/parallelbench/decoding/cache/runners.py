@@ -3,8 +3,8 @@
 A runner is the sampler's iteration manager and KV-cache manager in one small object, chosen once
 per ``decode`` from ``DecodeConfig.cache`` (``make_runner``), so the sampler loop has no cache
 branch. It answers ``rows(state)`` (the rows of the next step) and ``logits(model, state, rows)``
-(float logits ``[b, G, V]`` of the generated region; only the current block's rows are meaningful
-when a cache is used).
+(float logits of the generated region, or of a window of it: the current block, whose offset it
+leaves in ``state.logits_start``).
 
 * ``none``: every unfinished row, one full forward (the reference's loop).
 * ``prefix`` / ``dual`` (Fast-dLLM): the first step of a block is a full forward that also stores
@@ -36,14 +36,14 @@ class FullRunner:
         self.model, self.cfg = model, cfg
         self.backend = kv_backend(model) if model is not None else None
         self.block_local = strategy_cls is not None and getattr(strategy_cls, "kv_cache", True) is True
-        self._buf: torch.Tensor | None = None
 
     def rows(self, state) -> torch.Tensor:
         return (state.block < state.num_blocks).nonzero().squeeze(1)
 
     def logits(self, model, state, rows: torch.Tensor) -> torch.Tensor:
-        """Float logits ``[b, G, V]`` of the generated region as the model computed them (the
-        mask token is suppressed lazily by ``StepView``)."""
+        """Float logits ``[b, G, V]`` of the generated region as the model computed them, or
+        ``[b, w, V]`` of the window starting at ``state.logits_start`` (the mask token is
+        suppressed lazily by ``StepView``)."""
         shift = 1 if self.cfg.shift_logits else 0
         if self.backend is not None:
             s, e = state.P, state.P + state.G
@@ -59,27 +59,18 @@ class FullRunner:
             logits = logits.float()
         return logits
 
-    def _place(self, state, rows, logits: torch.Tensor, s: int, e: int) -> torch.Tensor:
-        """Logits of absolute positions ``[s, e)`` as ``[b, G, V]``: in a reused buffer unless
-        they cover the whole generated region (other positions hold stale values that no
-        block-local strategy reads)."""
+    @staticmethod
+    def _place(state, rows, logits: torch.Tensor, s: int, e: int) -> torch.Tensor:
+        """Float logits of absolute positions ``[s, e)``; the sampler reads their offset in the
+        generated region from ``state.logits_start`` (no ``[b, G, V]`` tensor is built)."""
         if logits.dtype not in (torch.float32, torch.float64):
             logits = logits.float()
-        if s == state.P and e == state.P + state.G:
-            return logits
-        b, V = rows.numel(), logits.shape[-1]
-        buf = self._buf
-        if buf is None or buf.dtype != logits.dtype or buf.shape[0] < b or buf.shape[2] != V \
-                or buf.device != logits.device:
-            buf = self._buf = torch.zeros(max(b, state.batch), state.G, V, dtype=logits.dtype,
-                                          device=logits.device)
-        out = buf[:b]
-        out[:, s - state.P: e - state.P] = logits
-        return out
+        state.logits_start = s - state.P
+        return logits
 
 
 class _CachedRunner(FullRunner):
-    """Shared by the cache modes: row groups, the per-row cache store and the logits buffer."""
+    """Shared by the cache modes: row groups and the per-row cache store."""
 
     def __init__(self, model, cfg, strategy_cls=None):
         super().__init__(model, cfg, strategy_cls)

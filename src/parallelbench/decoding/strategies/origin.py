@@ -38,7 +38,7 @@ class DreamOrigin(Strategy):
         t1 = 1 - (j + 1) * (1 - eps) / s
         p = 1 - t1 / t0
         p = p.masked_fill(view.step_in_block >= s - 1, 1.0)  # the last step reveals everything left
-        u = scores.row_uniform(view, (view.raw_logits.shape[1],))
+        u = scores.row_uniform(view, (view.candidates.shape[1],))
         return (u < p[:, None]) & view.candidates
 
     def block_done(self, state, rows):
