@@ -10,7 +10,7 @@ from parallelbench.decoding import decode
 from parallelbench.models.families import Family
 from parallelbench.models.hf_dllm import DllmAdapter
 
-import upstream_kit as kit
+import kv_kit as kit
 
 MASK = kit.DREAM_MASK
 

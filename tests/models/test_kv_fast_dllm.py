@@ -11,7 +11,7 @@ from parallelbench.errors import ConfigError
 from parallelbench.models.families import Family
 from parallelbench.models.hf_dllm import DllmAdapter
 
-import upstream_kit as kit
+import kv_kit as kit
 
 MASK = kit.FAST_LLADA_MASK
 P, G = 12, 32

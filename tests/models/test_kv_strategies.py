@@ -9,7 +9,7 @@ import torch
 from parallelbench.decoding import decode, get_strategy, list_strategies
 from parallelbench.decoding.strategies import Strategy
 
-import upstream_kit as kit
+import kv_kit as kit
 from test_kv_fast_dllm import MASK, _adapter, _prompts
 
 G, BLOCK = 16, 8
