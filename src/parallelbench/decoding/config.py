@@ -50,7 +50,9 @@ class DecodeConfig:
     """``gumbel_clean``: argmax(l + T*g), confidence from the untempered softmax (LLaDA,
     Fast-dLLM); ``tempered``: sample from softmax(l/T), confidence from it (Dream)."""
     schedule: str = "llada"
-    """Fixed-count schedule: ``llada`` (remainder to the first steps) or ``dream`` (to the last)."""
+    """Fixed-count schedule: ``llada`` (remainder to the first steps), ``dream`` (Dream's
+    reference: float32 timestep arithmetic, remainder to the last steps, some steps short) or
+    ``dream_exact`` (the same schedule in exact integer arithmetic, a correction)."""
     suppress_mask: bool = True
     """Force the mask token's logit to -inf so it is never emitted (all reference models)."""
     record_history: bool = False
@@ -155,8 +157,11 @@ class DecodeConfig:
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
         if self.cache not in ("none", "prefix", "dual"):
             raise ConfigError(f"cache must be 'none', 'prefix' or 'dual', got {self.cache!r}")
-        if self.schedule not in ("llada", "dream"):
-            raise ConfigError(f"schedule must be 'llada' or 'dream', got {self.schedule!r}")
+        if self.schedule not in ("llada", "dream", "dream_exact"):
+            raise ConfigError(f"schedule must be 'llada', 'dream' or 'dream_exact', got {self.schedule!r}")
+        if "faithful_dream_float_schedule" in self.params:
+            raise ConfigError("faithful_dream_float_schedule was removed: schedule='dream' is now the "
+                              "reference's float32 schedule; schedule='dream_exact' is the exact one")
 
 
 def _jsonable(value: Any) -> Any:

@@ -17,7 +17,8 @@ def llada_uniform(masks: int, steps: int) -> list[int]:
 
 
 def dream_timestep(masks: int, steps: int, eps: float = 0.0) -> list[int]:
-    """Dream's timestep schedule, evaluated exactly (integer arithmetic when eps = 0).
+    """Dream's timestep schedule, evaluated exactly (integer arithmetic when eps = 0): schedule
+    ``dream_exact``, our correction of the reference's float32 evaluation (``dream_float32``).
 
     Step j reveals floor(M_j * (1 - t_{j+1}/t_j)) with t_j = 1 - j(1-eps)/s; the last step reveals
     what is left. With eps = 0 this is floor(M_j / (s - j)), so the remainder goes to the *last*
@@ -42,9 +43,11 @@ def dream_timestep(masks: int, steps: int, eps: float = 0.0) -> list[int]:
 
 
 def dream_float32(masks: int, steps: int, eps: float = 0.0) -> list[int]:
-    """The reference Dream sampler's float32 evaluation of ``dream_timestep`` (a quirk: it can
-    commit k-1 or even 0 tokens in a step and more in the last one). Only behind
-    ``faithful_dream_float_schedule``."""
+    """Dream's timestep schedule as its reference sampler evaluates it (schedule ``dream``, the
+    Dream family's default): ``int(M_j * (1 - t_{j+1}/t_j))`` with M_j a float32 count and the
+    grid ``torch.linspace(1, eps, steps + 1)`` in float32. The rounding can commit k-1 or even 0
+    tokens in a step and more in the last one (``dream_float32(32, 8) == [4, 3, 4, 4, 4, 4, 4,
+    5]``); values are those of torch on the CPU (CUDA may round a different step short)."""
     import torch
 
     if masks <= 0:
@@ -62,4 +65,5 @@ def dream_float32(masks: int, steps: int, eps: float = 0.0) -> list[int]:
     return out
 
 
-SCHEDULES = {"llada": llada_uniform, "dream": dream_timestep}
+SCHEDULES = {"llada": llada_uniform, "dream": dream_float32, "dream_exact": dream_timestep}
+"""Schedule name -> function(masks, steps) (``DecodeConfig.schedule``)."""

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from .config import DecodeConfig
-from .schedules import SCHEDULES, dream_float32
+from .schedules import SCHEDULES
 
 NEG_INF = float("-inf")
 
@@ -81,8 +81,6 @@ class DecodeState:
             return
         counts = self.block_masks(rows).sum(1).tolist()
         fn = SCHEDULES[self.cfg.schedule]
-        if self.cfg.schedule == "dream" and self.cfg.params.get("faithful_dream_float_schedule"):
-            fn = dream_float32
         plan = torch.full((len(counts), self.block_len + 1), -1, dtype=torch.long)
         for i, (r, m) in enumerate(zip(rows.tolist(), counts)):
             self.schedule[r] = fn(int(m), steps_per_block)

@@ -43,7 +43,7 @@ class Strategy:
     """Paper the strategy comes from, and where our reading had to choose (docs)."""
 
     def __init__(self, cfg: DecodeConfig):
-        unknown = sorted(set(cfg.params) - set(self.params) - {"faithful_dream_float_schedule"})
+        unknown = sorted(set(cfg.params) - set(self.params))
         if unknown:
             known = ", ".join(sorted(self.params)) or "none"
             raise ConfigError(
