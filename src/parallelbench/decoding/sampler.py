@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import ConfigError
-from .cache import make_runner
+from .cache import block_layout, make_runner
 from .config import DecodeConfig
 from .state import DecodeResult, DecodeState, StepView
 from .strategies import get_strategy
@@ -21,6 +21,10 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
     cfg = DecodeConfig.build(config, **overrides)
     cls = get_strategy(cfg.strategy)
     _check_inputs(input_ids, attention_mask, canvas, cfg)
+    layout = block_layout(model, input_ids, attention_mask, canvas, cfg, cls)  # block-causal models
+    if layout is not None:
+        input_ids, attention_mask, canvas = layout.input_ids, layout.attention_mask, layout.canvas
+        cfg = layout.config(cfg)
     G = canvas.shape[1] if canvas is not None else cfg.gen_length
     cfg.validate(G, cls.fixed_count)
     strat = cls(cfg)
@@ -53,7 +57,7 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
                     state.history[r].append(gen[i].clone())
             done = rows[strat.block_done(state, rows)]
             _enter_block(state, strat, done, spb)
-    return state.result()
+    return layout.restore(state.result()) if layout is not None else state.result()
 
 
 def _enter_block(state: DecodeState, strat, rows: torch.Tensor, spb, first: bool = False) -> None:

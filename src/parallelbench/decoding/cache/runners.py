@@ -154,6 +154,12 @@ def make_runner(model, cfg, strategy_cls) -> FullRunner:
     """The runner for ``cfg.cache``; every reason it cannot run is a ConfigError raised here,
     before any forward pass."""
     mode = cfg.cache
+    backend = kv_backend(model)
+    if backend is not None and backend.causal_blocks:
+        from .blocks import BlockRunner, check_block_causal
+
+        check_block_causal(cfg, strategy_cls)
+        return BlockRunner(model, cfg, strategy_cls, cached=mode == "prefix")
     if mode == "none":
         return FullRunner(model, cfg, strategy_cls)
     from ..strategies import Strategy
@@ -165,7 +171,6 @@ def make_runner(model, cfg, strategy_cls) -> FullRunner:
     if strategy_cls.forward is not Strategy.forward:
         raise ConfigError(f"strategy {strategy_cls.id!r} cannot use cache={mode!r}: it runs its own "
                           f"model call; use cache='none'")
-    backend = kv_backend(model)
     if backend is None:
         raise ConfigError(f"this model cannot use cache={mode!r}: {kv_unsupported_reason(model)}; "
                           f"use cache='none'")

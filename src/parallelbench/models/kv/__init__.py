@@ -8,12 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from .fast_dllm import FastDllmDream, FastDllmLLaDA
+from .hf_cache import HFCacheBackend
 
 _BACKENDS = (FastDllmDream, FastDllmLLaDA)
 
 
 def kv_backend_for(model: Any) -> tuple[Any, str | None]:
     """``(backend, None)`` for a model whose code can reuse keys and values, else ``(None, why)``."""
+    if HFCacheBackend.is_llada2(model):  # block diffusion: block-causal, exact committed-block cache
+        return HFCacheBackend(model, causal_blocks=True), None
     for cls in _BACKENDS:
         if cls.accepts(model):
             return cls(model), None
@@ -22,4 +25,4 @@ def kv_backend_for(model: Any) -> tuple[Any, str | None]:
                   f"or Dream code does)")
 
 
-__all__ = ["FastDllmDream", "FastDllmLLaDA", "kv_backend_for"]
+__all__ = ["FastDllmDream", "FastDllmLLaDA", "HFCacheBackend", "kv_backend_for"]
