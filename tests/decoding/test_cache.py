@@ -70,7 +70,8 @@ def strategy_kwargs(strategy):
 
 
 CACHEABLE = [s for s in list_strategies()
-             if get_strategy(s).kv_cache is True and get_strategy(s).forward is Strategy.forward]
+             if get_strategy(s).kv_cache is True and get_strategy(s).forward is Strategy.forward
+             and not getattr(get_strategy(s), "requires", "")]
 
 
 @pytest.mark.parametrize("shift", [False, True])

@@ -41,7 +41,11 @@ class BlockLayout:
     block: int
 
     @classmethod
-    def build(cls, input_ids, attention_mask, canvas, cfg, block: int) -> "BlockLayout":
+    def build(cls, input_ids, attention_mask, canvas, cfg, block: int, absolute: bool = True) -> "BlockLayout":
+        """``absolute``: blocks aligned at position 0 (block-causal models); otherwise the first
+        block starts after the prompt (canvas models) and only the last block is completed."""
+        if not absolute:
+            return cls._after_prompt(input_ids, attention_mask, canvas, cfg, block)
         B, P = input_ids.shape
         mask, pad = cfg.mask_id, cfg.pad_id if cfg.pad_id is not None else cfg.mask_id
         if attention_mask is None:
@@ -65,6 +69,19 @@ class BlockLayout:
             out[r, len(tail): len(tail) + M] = body
             out[r, len(tail) + M: widths[r]] = mask  # the rest of the last block, decoded as well
         return cls(ids, attn, out, [len(p) - c for p, c in zip(prompts, cut)], M, mask, block)
+
+    @classmethod
+    def _after_prompt(cls, input_ids, attention_mask, canvas, cfg, block: int) -> "BlockLayout":
+        M = canvas.shape[1] if canvas is not None else cfg.gen_length
+        width = math.ceil(M / block) * block
+        out = torch.full((input_ids.shape[0], width), cfg.mask_id, dtype=torch.long, device=input_ids.device)
+        if canvas is not None:
+            out[:, :M] = canvas.to(out.device)
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+            if cfg.pad_id is not None and cfg.pad_id != cfg.mask_id:
+                attention_mask = (input_ids != cfg.pad_id).long()
+        return cls(input_ids, attention_mask, out, [0] * input_ids.shape[0], M, cfg.mask_id, block)
 
     def config(self, cfg):
         """``cfg`` for the aligned run: blocks of ``block``; a total ``steps`` keeps its steps per
@@ -154,16 +171,22 @@ def block_layout(model, input_ids, attention_mask, canvas, cfg, strategy_cls) ->
     from .protocol import kv_backend
 
     backend = kv_backend(model)
-    if backend is None or not backend.causal_blocks:
+    canvas_model = backend is not None and getattr(backend, "canvas_decoder", False)
+    if backend is None or not (backend.causal_blocks or canvas_model):
         return None
-    check_block_causal(cfg, strategy_cls)
+    if canvas_model:
+        from .canvas import check_canvas
+
+        check_canvas(cfg, strategy_cls, backend.canvas_length)
+    else:
+        check_block_causal(cfg, strategy_cls)
     if cfg.mask_id is None:
         raise ConfigError("mask_id is required (the model's mask token id)")
     width = canvas.shape[1] if canvas is not None else cfg.gen_length
-    block = cfg.block_length or width
+    block = backend.canvas_length if canvas_model else cfg.block_length or width
     if not isinstance(block, int) or isinstance(block, bool) or block < 1 or width < 1:
         raise ConfigError(f"block_length and gen_length must be positive integers, got {block!r}, {width!r}")
-    return BlockLayout.build(input_ids, attention_mask, canvas, cfg, block)
+    return BlockLayout.build(input_ids, attention_mask, canvas, cfg, block, absolute=not canvas_model)
 
 
 def check_block_causal(cfg, strategy_cls) -> None:

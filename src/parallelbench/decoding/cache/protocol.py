@@ -90,7 +90,8 @@ class KVBackend(Protocol):
 def kv_backend(model: Any) -> KVBackend | None:
     """The model's backend (its ``kv_backend`` attribute), or None."""
     backend = getattr(model, "kv_backend", None)
-    return backend if backend is not None and hasattr(backend, "forward") else None
+    usable = backend is not None and (hasattr(backend, "forward") or getattr(backend, "canvas_decoder", False))
+    return backend if usable else None
 
 
 def kv_unsupported_reason(model: Any) -> str:

@@ -155,6 +155,11 @@ def make_runner(model, cfg, strategy_cls) -> FullRunner:
     before any forward pass."""
     mode = cfg.cache
     backend = kv_backend(model)
+    if backend is not None and getattr(backend, "canvas_decoder", False):
+        from .canvas import CanvasRunner, check_canvas
+
+        check_canvas(cfg, strategy_cls, backend.canvas_length)
+        return CanvasRunner(model, cfg, strategy_cls)
     if backend is not None and backend.causal_blocks:
         from .blocks import BlockRunner, check_block_causal
 

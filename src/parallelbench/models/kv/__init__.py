@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .diffusion_gemma import DiffusionGemmaBackend
 from .fast_dllm import FastDllmDream, FastDllmLLaDA
 from .hf_cache import HFCacheBackend
 
-_BACKENDS = (FastDllmDream, FastDllmLLaDA)
+_BACKENDS = (DiffusionGemmaBackend, FastDllmDream, FastDllmLLaDA)
 
 
 def kv_backend_for(model: Any) -> tuple[Any, str | None]:
@@ -25,4 +26,4 @@ def kv_backend_for(model: Any) -> tuple[Any, str | None]:
                   f"or Dream code does)")
 
 
-__all__ = ["FastDllmDream", "FastDllmLLaDA", "HFCacheBackend", "kv_backend_for"]
+__all__ = ["DiffusionGemmaBackend", "FastDllmDream", "FastDllmLLaDA", "HFCacheBackend", "kv_backend_for"]
