@@ -177,6 +177,7 @@ def main(argv=None) -> int:
     warm = torch.randint(0, mask_id - 1, (1, 16), generator=g).to(args.device)
     time_ours(adapter, warm, dict(strategy="confidence-topk", steps=8, gen_length=args.block,
                                   block_length=args.block, mask_id=mask_id, cache="prefix"), args.device)
+    time_peer(ref, peer, warm, "prefix", args.block, args.block, 8, None, mask_id, args.device)
     head = (f"{'P':>5}{'G':>5} {'strategy':<10}{'cache':<7}{'who':<10}{'batch':>6}{'samples/s':>11}"
             f"{'tokens/s':>10}{'NFE':>8}{'x peer':>8}  match")
     print(head)
@@ -209,10 +210,15 @@ def main(argv=None) -> int:
                                "ratio": (b / wall) / peer_row["samples_per_s"], "match": match}
                         rows.append(row)
                         _print(row)
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"meta": meta, "rows": rows}, fh, indent=2)
+                    _save(args.json, meta, rows)  # after every cell: a run cut short keeps its rows
+    _save(args.json, meta, rows)
     return 0
+
+
+def _save(path, meta, rows) -> None:
+    if path:
+        with open(path, "w") as fh:
+            json.dump({"meta": meta, "rows": rows}, fh, indent=2)
 
 
 def _print(r: dict) -> None:
