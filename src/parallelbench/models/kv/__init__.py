@@ -22,8 +22,9 @@ def kv_backend_for(model: Any) -> tuple[Any, str | None]:
         if cls.accepts(model):
             return cls(model), None
     name = type(model).__name__
-    return None, (f"{name}'s forward takes no reusable keys/values (Fast-dLLM's cache-aware LLaDA "
-                  f"or Dream code does)")
+    return None, (f"{name} has no KV-cache path we can drive (supported: Fast-dLLM's cache-aware "
+                  f"LLaDA and Dream code, LLaDA2, DiffusionGemma; the hub LLaDA and LLaDA-MoE code "
+                  f"refuse a cache)")
 
 
 __all__ = ["DiffusionGemmaBackend", "FastDllmDream", "FastDllmLLaDA", "HFCacheBackend", "kv_backend_for"]
