@@ -106,7 +106,8 @@ def test_bad_inputs_fail_before_any_forward_pass(call, message):
 
 
 def test_registry_has_every_leaderboard_id_plus_origin():
-    assert set(list_strategies()) == LEADERBOARD_IDS | {"origin"}
+    # plus the family-native rules: Dream's origin, LLaDA2's rule and DiffusionGemma's sampler
+    assert set(list_strategies()) == LEADERBOARD_IDS | {"origin", "llada2", "native"}
     names = list_strategies(include_aliases=True)
     assert set(names) > set(list_strategies()) and len(names) == len(set(names))
 

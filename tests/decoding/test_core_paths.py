@@ -13,7 +13,8 @@ from parallelbench.decoding import Strategy, decode, get_strategy, list_strategi
 from parallelbench.decoding.strategies import base as registry
 
 VOCAB, BMASK, PAD = 40, 39, 0
-FAST = [s for s in list_strategies() if get_strategy(s).candidates_only]
+FAST = [s for s in list_strategies()
+        if get_strategy(s).candidates_only and not getattr(get_strategy(s), "requires", "")]
 
 
 @pytest.fixture(scope="module")

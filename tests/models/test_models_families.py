@@ -115,7 +115,9 @@ def test_bf16_loads_and_decodes_on_cpu(kit_checkpoints, name):
     assert backend.info()["dtype"] == "bfloat16"
     assert {p.dtype for p in backend.model.parameters()} == {torch.bfloat16}
     [gen] = backend.generate([_request("copy a b c", max_tokens=16)])
-    assert len(gen.token_ids) == 16 and gen.nfe == 8
+    # (LLaDA2 decodes block-causally from its prompt's last block, so its blocks and NFE differ:
+    # tests/models/test_kv_llada2.py)
+    assert len(gen.token_ids) == 16 and (gen.nfe == 8 or name == "llada2")
     assert backend.family.mask_id not in gen.token_ids
     # the bf16 logits follow the float32 ones (same weights, rounded)
     full = get_model(f"hf-dllm:{path}", trust_remote_code=True, dtype="float32", device="cpu")

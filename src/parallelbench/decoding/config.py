@@ -63,6 +63,10 @@ class DecodeConfig:
     (``klass``, ``dus``, ``wino``, ``remdm``: float64; ``rcr``: float32) keep it either way."""
     record_history: bool = False
     """Keep a snapshot of each row's generated region after each of its steps."""
+    cache: str = "none"
+    """KV-cache execution mode: ``none`` (every step a full forward), ``prefix`` or ``dual``
+    (Fast-dLLM: keys/values outside the current block are computed at the block's first step and
+    reused; an approximation for bidirectional models). Needs a model with a ``kv_backend``."""
     params: dict[str, Any] = field(default_factory=dict)
     """Strategy-specific parameters (see each strategy's ``params``)."""
 
@@ -165,6 +169,8 @@ class DecodeConfig:
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
         if self.confidence_dtype not in ("model", "float32"):
             raise ConfigError(f"confidence_dtype must be 'model' or 'float32', got {self.confidence_dtype!r}")
+        if self.cache not in ("none", "prefix", "dual"):
+            raise ConfigError(f"cache must be 'none', 'prefix' or 'dual', got {self.cache!r}")
         if self.schedule not in ("llada", "dream", "dream_exact"):
             raise ConfigError(f"schedule must be 'llada', 'dream' or 'dream_exact', got {self.schedule!r}")
         legacy = self.params.get("faithful_dream_float_schedule")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import ConfigError
+from .cache import block_layout, make_runner
 from .config import DecodeConfig
 from .state import DecodeResult, DecodeState, StepView
 from .strategies import get_strategy
@@ -16,21 +17,27 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
     ``input_ids`` is called as ``model(input_ids)``). ``canvas``
     (LongTensor [B, G]) replaces the all-mask output: only its mask positions are generated and
     counted. See ``DecodeConfig`` for the settings (given as ``config`` and/or keyword overrides).
+    ``cache="prefix"``/``"dual"`` needs a model with a ``kv_backend`` (``decoding.cache``).
     """
     cfg = DecodeConfig.build(config, **overrides)
     cls = get_strategy(cfg.strategy)
     _check_inputs(input_ids, attention_mask, canvas, cfg)
+    layout = block_layout(model, input_ids, attention_mask, canvas, cfg, cls)  # block-causal models
+    if layout is not None:
+        input_ids, attention_mask, canvas = layout.input_ids, layout.attention_mask, layout.canvas
+        cfg = layout.config(cfg)
     model = _ModelCall(model, cfg.mask_id)
     G = canvas.shape[1] if canvas is not None else cfg.gen_length
     cfg.validate(G, cls.fixed_count)
     strat = cls(cfg)
+    runner = make_runner(model, cfg, cls)  # the iteration and KV-cache manager (cache mode)
     spb = cfg.steps_per_block(G) if cls.fixed_count else None
     with torch.no_grad():
-        state = DecodeState(input_ids, attention_mask, cfg, canvas)
+        state = DecodeState(input_ids, attention_mask, cfg, canvas, runner=runner)
         strat.setup(state)
         _enter_block(state, strat, torch.arange(state.batch, device=state.x.device), spb, first=True)
         while True:
-            rows = (state.block < state.num_blocks).nonzero().squeeze(1)
+            rows = runner.rows(state)
             if rows.numel() == 0:
                 break
             logits = strat.forward(model, state, rows)
@@ -52,7 +59,7 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
                     state.history[r].append(gen[i].clone())
             done = rows[strat.block_done(state, rows)]
             _enter_block(state, strat, done, spb)
-    return state.result()
+    return layout.restore(state.result()) if layout is not None else state.result()
 
 
 def _enter_block(state: DecodeState, strat, rows: torch.Tensor, spb, first: bool = False) -> None:
@@ -76,8 +83,10 @@ def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor, strat) -
     n_commit = state.planned_counts(rows)
     # Past the planned steps (only after re-masking) a fixed-count strategy finishes the block.
     n_commit = torch.where(n_commit < 0, candidates.sum(1), n_commit)
+    # A runner may return the logits of a window of positions (the current block) only.
+    offset = 0 if logits.shape[1] == state.G else state.logits_start
     return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end,
-                    candidates_only=strat.candidates_only)
+                    candidates_only=strat.candidates_only, window_start=offset)
 
 
 def _check_inputs(input_ids, attention_mask, canvas, cfg: DecodeConfig) -> None:

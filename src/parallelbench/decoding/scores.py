@@ -14,7 +14,7 @@ def row_uniform(view, shape: tuple[int, ...]) -> torch.Tensor:
     """Float64 U(0,1) draws of ``shape`` per row of the view, each from that row's generator
     (so a row's draws do not depend on which other rows share the step)."""
     draws = [torch.rand(shape, generator=g, dtype=torch.float64) for g in view.generators]
-    return torch.stack(draws).to(view.raw_logits.device)
+    return torch.stack(draws).to(view.window.device)
 
 
 _per_row_uniform = row_uniform  # old private name, kept for strategies written against it
@@ -31,9 +31,10 @@ def propose(view) -> tuple[torch.Tensor, torch.Tensor]:
     blocks cost nothing; at T > 0 only they draw noise); elsewhere x_hat keeps the current token
     and the confidence is 0.
     """
-    cfg, logits = view.cfg, view.raw_logits
+    cfg = view.cfg
     mask_id = cfg.mask_id if view.suppressing else None
     if not view.candidates_only:
+        logits = view.raw_logits
         if cfg.temperature == 0:
             if logits.dtype in _LOW_PRECISION:
                 return _greedy_softmax(logits, mask_id)
@@ -54,8 +55,8 @@ def propose(view) -> tuple[torch.Tensor, torch.Tensor]:
         x, c = _sample(flat, noise, cfg)
     x_hat = view.state.gen[view.rows].clone()
     x_hat[idx] = x
-    conf = torch.zeros(idx.shape, dtype=logits.dtype, device=logits.device)
-    conf[idx] = c.to(logits.dtype)
+    conf = torch.zeros(idx.shape, dtype=flat.dtype, device=flat.device)
+    conf[idx] = c.to(flat.dtype)
     return x_hat, conf
 
 
@@ -73,11 +74,13 @@ def _sample(logits: torch.Tensor, u: torch.Tensor, cfg, probs=None) -> tuple[tor
 
 
 def _gather(view, idx: torch.Tensor) -> torch.Tensor:
-    """The logits at the True positions of ``idx [b, G]`` as an [N, V] copy in the state's reused
-    work buffer (a fresh large allocation per step costs more than the copy itself)."""
-    raw = view.raw_logits
+    """The logits at the True positions of ``idx [b, G]`` (all inside the view's window) as an
+    [N, V] copy in the state's reused work buffer (a fresh large allocation per step costs more
+    than the copy itself)."""
+    raw, start = view.window, view.window_start
     b, G, V = raw.shape
     rows, pos = idx.nonzero(as_tuple=True)
+    pos = pos - start
     out = view.state.scratch(torch.Size((rows.numel(), V)), raw.dtype)
     s0, s1, s2 = raw.stride()
     if s2 == 1 and s1 == V and s0 % V == 0:
@@ -85,7 +88,7 @@ def _gather(view, idx: torch.Tensor) -> torch.Tensor:
         # one row of the underlying storage, so a single index_select fills the buffer.
         storage_rows = raw.as_strided(((b - 1) * (s0 // V) + G, V), (V, 1))
         return torch.index_select(storage_rows, 0, rows * (s0 // V) + pos, out=out)
-    return out.copy_(raw[idx])
+    return out.copy_(raw[idx[:, start: start + G]])
 
 
 _LOW_PRECISION = (torch.bfloat16, torch.float16)
@@ -170,7 +173,7 @@ def neg_entropy(view) -> torch.Tensor:
 
 def random_scores(view) -> torch.Tensor:
     """A fresh U(0,1) per position per step."""
-    return row_uniform(view, (view.raw_logits.shape[1],))
+    return row_uniform(view, (view.candidates.shape[1],))
 
 
 def left_to_right(view) -> torch.Tensor:

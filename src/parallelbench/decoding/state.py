@@ -22,12 +22,18 @@ NEG_INF = float("-inf")
 class DecodeState:
     """Everything that persists across steps of one ``decode`` call."""
 
-    def __init__(self, input_ids, attention_mask, cfg: DecodeConfig, canvas=None):
+    def __init__(self, input_ids, attention_mask, cfg: DecodeConfig, canvas=None, runner=None):
         device = input_ids.device
         B, P = input_ids.shape
         if canvas is None:
             canvas = torch.full((B, cfg.gen_length), cfg.mask_id, dtype=torch.long, device=device)
         self.cfg, self.P, self.G = cfg, P, canvas.shape[1]
+        if runner is None:
+            from .cache import FullRunner
+
+            runner = FullRunner(None, cfg)
+        self.runner = runner
+        self.logits_start = 0  # offset of the logits window the runner returned last (cache modes)
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
             if cfg.pad_id is not None and cfg.pad_id != cfg.mask_id:
@@ -93,17 +99,11 @@ class DecodeState:
         return self.plan[rows].gather(1, j[:, None]).squeeze(1)
 
     def forward(self, model, rows: torch.Tensor, precision: str | None = None) -> torch.Tensor:
-        """One model call on the given rows; returns the logits of the generated region (as the
-        model computed them: the mask token is not yet suppressed, see ``StepView.logits``), in
-        the precision ``cast_logits`` picks."""
-        out = model(self.x[rows], self.attn[rows])
-        logits = getattr(out, "logits", out)
-        if self.cfg.shift_logits:  # Dream: row i-1 predicts position i (the prompt is never empty)
-            logits = logits[:, self.P - 1 : self.P - 1 + self.G]
-        else:
-            logits = logits[:, self.P : self.P + self.G]
-        # The mask token is suppressed lazily by StepView: no full-vocabulary copy per step here.
-        return self.cast_logits(logits, precision)
+        """One model call on the given rows through the run's runner (cache mode); returns the
+        logits ``[b, G, V]`` of the generated region, or of the runner's window of it (as the model
+        computed them: the mask token is not yet suppressed, see ``StepView.logits``), in the
+        precision ``cast_logits`` picks."""
+        return self.cast_logits(self.runner.logits(model, self, rows), precision)
 
     def cast_logits(self, logits: torch.Tensor, precision: str | None = None) -> torch.Tensor:
         """Logits in the precision the confidences are taken in: ``precision`` (a strategy's
@@ -159,13 +159,18 @@ class StepView:
 
     ``logits`` (mask token at -inf when ``suppress_mask``) and ``probs`` are computed on first
     use: greedy confidence-based strategies never pay for a full-vocabulary copy or softmax.
+
+    The model may have computed the logits of a *window* of generated positions only (a KV-cache
+    runner computes the current block): ``window`` holds them, from offset ``window_start``;
+    ``raw_logits`` is the whole region, zero outside the window (built on first use).
     """
 
     def __init__(self, state, rows, logits, candidates, n_commit, step_in_block, block_start, block_end,
-                 candidates_only: bool = False):
+                 candidates_only: bool = False, window_start: int = 0):
         self.state, self.rows = state, rows
-        self.raw_logits = logits
-        """Logits of the generated region as the model returned them (not to be modified)."""
+        self.window, self.window_start = logits, window_start
+        """Logits [b, w, V] of generated positions [window_start, window_start + w) as the model
+        returned them (not to be modified)."""
         self.candidates, self.n_commit, self.step_in_block = candidates, n_commit, step_in_block
         self.block_start, self.block_end = block_start, block_end
         self.candidates_only = candidates_only
@@ -180,9 +185,24 @@ class StepView:
         return self.state.cfg
 
     @property
+    def shape(self) -> tuple[int, int, int]:
+        """(rows, generated positions G, vocabulary size) of the step's logits."""
+        return self.window.shape[0], self.state.G, self.window.shape[2]
+
+    @cached_property
+    def raw_logits(self) -> torch.Tensor:
+        """Logits [b, G, V] of the whole generated region (zeros outside the window)."""
+        w, s = self.window, self.window_start
+        if s == 0 and w.shape[1] == self.state.G:
+            return w
+        dense = w.new_zeros(self.shape)
+        dense[:, s: s + w.shape[1]] = w
+        return dense
+
+    @property
     def suppressing(self) -> bool:
         """True when the mask token's logit must be treated as -inf."""
-        return self.cfg.suppress_mask and self.cfg.mask_id < self.raw_logits.shape[-1]
+        return self.cfg.suppress_mask and self.cfg.mask_id < self.window.shape[-1]
 
     @property
     def generators(self) -> list[torch.Generator]:

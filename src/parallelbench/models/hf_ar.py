@@ -93,7 +93,8 @@ class HFCausalLM:
                     token_ids=tokens, output_tokens=n, nfe=n, tokens_per_step=1.0 if n else None,
                     wall_time=watch.seconds / len(idx), latency=watch.seconds,
                     extra={"batch_size": len(idx), "prompt_tokens": int(attn[row].sum()),
-                           "finish_reason": "stop" if stop is not None else "length"},
+                           "finish_reason": "stop" if stop is not None else "length",
+                           "device": self.device, "dtype": str(self.dtype).replace("torch.", "")},
                 )
         return results  # type: ignore[return-value]
 

@@ -32,7 +32,11 @@ class DllmAdapter:
     def __init__(self, model: Any, family: Family):
         import inspect
 
+        from .kv import kv_backend_for
+
         self.model, self.family = model, family
+        # KV-cache hook (decoding.cache): a backend when the model's code can reuse keys/values.
+        self.kv_backend, self.kv_unsupported = kv_backend_for(model)
         try:
             params = inspect.signature(model.forward).parameters
         except (TypeError, ValueError):
@@ -206,7 +210,8 @@ class HFDiffusionLM:
                     order=out.order[row].tolist(), wall_time=watch.seconds / len(idx),
                     latency=watch.seconds,
                     extra={"non_pad_tokens": sum(t != self.family.pad_id for t in tokens),
-                           "batch_size": len(idx), "prompt_tokens": int(attn[row].sum())},
+                           "batch_size": len(idx), "prompt_tokens": int(attn[row].sum()),
+                           "device": self.device, "dtype": str(self.dtype).replace("torch.", "")},
                 )
         return results  # type: ignore[return-value]
 

@@ -27,6 +27,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     for flag, what in (("--k", "tokens per step"), ("--steps", "total steps"), ("--block-length", "block lengths"),
                        ("--threshold", "confidence thresholds"), ("--factor", "Fast-dLLM factors")):
         run.add_argument(flag, type=_csv, help=f"{what}, comma-separated")
+    run.add_argument("--cache", type=_csv, help="KV-cache modes, comma-separated: none, prefix, dual "
+                     "(models with a cache-aware forward; changes results, see docs/decoding.md)")
     run.add_argument("--temperature", type=float)
     run.add_argument("--limit", type=int, help="N samples of each task (see --sampling)")
     run.add_argument("--sampling", choices=("first", "spread"),
@@ -99,6 +101,8 @@ def _grids_from_flags(args: argparse.Namespace) -> list[StrategyGrid]:
                 grid["threshold"], used["threshold"] = args.threshold, True
             if args.block_length is not None:
                 grid["block_length"] = args.block_length
+            if getattr(args, "cache", None) is not None:
+                grid["cache"] = args.cache
         for key, values in grid.items():
             for value in values:
                 _check_grid_value(key, value, f"--{key.replace('_', '-')}")

@@ -187,6 +187,8 @@ def _setting(combo: dict[str, Any], raw: dict[str, list[Any]], M: int) -> dict[s
     for key, value in combo.items():
         if key == "block_length" and value in (None, M):
             continue  # one block over the whole generation is the default
+        if key == "cache" and value in (None, "none"):
+            continue  # no KV cache is the default
         if key in ("k", "steps") and "all" in raw.get(key, []) and value == (M if key == "k" else 1):
             value = "all"
         setting[key] = value
@@ -255,6 +257,8 @@ def _units_for(spec, grid, name, task_name, M, n, gi, size, options) -> list[Uni
             decoding = {"strategy": canonical, **{k: v for k, v in combo.items() if k != "temperature"}}
             if decoding.get("block_length") == M:
                 decoding["block_length"] = None
+            if "cache" in decoding and decoding["cache"] in (None, "none"):
+                del decoding["cache"]  # the default: results (and keys) as without the setting
             decoding["temperature"] = temperature
             try:
                 check_decoding(decoding, M)

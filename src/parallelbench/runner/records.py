@@ -12,7 +12,7 @@ from ..errors import FatalBackendError, ParallelBenchError
 from ..models.base import GenerationRequest, stable_hash
 from .expand import Unit
 
-TIMING_FIELDS = ("wall_time", "latency", "finished_at", "usage")
+TIMING_FIELDS = ("wall_time", "tokens_per_second", "latency", "finished_at", "usage")
 
 
 class RunAborted(ParallelBenchError):
@@ -50,7 +50,8 @@ def _base(unit: Unit, task: Any, sample: Any, model_spec: str, base_seed: int) -
         "key": sample_key(unit, sample), "unit": unit.key, "model": model_spec,
         "task": unit.task, "category": getattr(task, "category", None), "op": getattr(task, "op", None),
         "index": sample.index, "strategy": unit.strategy, "setting": unit.setting,
-        "label": unit.label, "decoding": unit.decoding, "max_tokens": unit.max_tokens,
+        "label": unit.label, "decoding": unit.decoding, "cache": (unit.decoding or {}).get("cache", "none"),
+        "max_tokens": unit.max_tokens,
         "temperature": unit.temperature, "seed": sample_seed(base_seed, unit.task, sample.index),
         "prompt_hash": prompt_hash(sample),
     }
@@ -90,6 +91,17 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".strip()
 
 
+def _tokens_per_second(gen: Any, batch_time: float) -> float | None:
+    """Generated positions per second of wall time per sample (dLLMs: tokens per step x NFE;
+    otherwise the output tokens)."""
+    wall = gen.wall_time if gen.wall_time is not None else batch_time
+    if gen.nfe and gen.tokens_per_step is not None:
+        tokens = float(gen.tokens_per_step) * float(gen.nfe)
+    else:
+        tokens = gen.output_tokens
+    return round(tokens / wall, 3) if tokens is not None and wall and wall > 0 else None
+
+
 def run_batch(model: Any, task: Any, unit: Unit, samples: Sequence[Any], model_spec: str,
               base_seed: int, fail_fast: bool = False) -> tuple[list[dict], list[dict]]:
     """Generate and score a batch; returns (records, errors)."""
@@ -127,6 +139,9 @@ def run_batch(model: Any, task: Any, unit: Unit, samples: Sequence[Any], model_s
             "order": _plain(gen.order),
             "token_ids": _plain(gen.token_ids),
             "wall_time": gen.wall_time if gen.wall_time is not None else batch_time,
+            "tokens_per_second": _tokens_per_second(gen, batch_time),
+            "device": (gen.extra or {}).get("device"),
+            "dtype": (gen.extra or {}).get("dtype"),
             "latency": gen.latency,
             "usage": gen.usage,
             "finished_at": time.time(),

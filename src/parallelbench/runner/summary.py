@@ -11,7 +11,8 @@ from ..errors import ParallelBenchError
 # Columns of the flat export (metrics are added as ``metric.<name>``).
 FLAT_COLUMNS = ("key", "unit", "model", "task", "category", "op", "index", "strategy", "label",
                 "max_tokens", "temperature", "seed", "prompt_hash", "output", "score", "score_strict",
-                "nfe", "tokens_per_step", "output_tokens", "wall_time", "latency")
+                "nfe", "tokens_per_step", "tokens_per_second", "output_tokens", "wall_time", "latency",
+                "cache", "device", "dtype")
 
 
 def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -28,7 +29,7 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         row["order"] = " ".join(map(str, rec.get("order") or []))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=None if rows else list(FLAT_COLUMNS))
-    for col in ("score", "score_strict", "nfe", "tokens_per_step", "wall_time"):
+    for col in ("score", "score_strict", "nfe", "tokens_per_step", "tokens_per_second", "wall_time"):
         if col in frame:
             frame[col] = pd.to_numeric(frame[col], errors="coerce")
     return frame
@@ -36,10 +37,10 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 def summary_frame(records: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None) -> pd.DataFrame:
     """Per model x task x strategy x setting: samples, mean score and strict score (percent),
-    tokens per step, NFE, wall time per sample, and failed samples."""
+    tokens per step, tokens per second, NFE, wall time per sample, and failed samples."""
     frame = records_frame(records)
     keys = ["model", "task", "strategy", "label"]
-    cols = keys + ["n", "score", "score_strict", "tokens_per_step", "nfe", "time_s", "errors"]
+    cols = keys + ["n", "score", "score_strict", "tokens_per_step", "tokens_per_s", "nfe", "time_s", "errors"]
     if frame.empty and not errors:
         return pd.DataFrame(columns=cols)
     if frame.empty:
@@ -51,6 +52,7 @@ def summary_frame(records: list[dict[str, Any]], errors: list[dict[str, Any]] | 
             "score": g["score"].mean() * 100,
             "score_strict": g["score_strict"].mean() * 100,
             "tokens_per_step": g["tokens_per_step"].mean(),
+            "tokens_per_s": g["tokens_per_second"].mean(),
             "nfe": g["nfe"].mean(),
             "time_s": g["wall_time"].mean(),
         }).reset_index()

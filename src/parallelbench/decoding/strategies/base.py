@@ -37,6 +37,9 @@ class Strategy:
     candidates_only: ClassVar[bool] = False
     """True when ``select`` reads ``view.x_hat``/``view.confidence`` at candidate positions only
     and commits candidates only: the sampler then scores just those (the greedy hot path)."""
+    kv_cache: ClassVar[bool | str] = True
+    """True when the strategy can run with ``cache="prefix"``/``"dual"`` (it commits and re-masks
+    only positions of the current block); otherwise the reason it cannot (the error says it)."""
     params: ClassVar[dict[str, Any]] = {}
     """Strategy-specific parameters and their defaults (``variant`` is added for every strategy)."""
     corrections: ClassVar[tuple[str, ...]] = ()

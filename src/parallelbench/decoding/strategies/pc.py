@@ -122,9 +122,9 @@ class PCSampler(Strategy):
         self._table = None  # built lazily: the vocabulary size is known at the first step
 
     def score(self, view) -> torch.Tensor:
-        b, G, V = view.raw_logits.shape
+        b, G, V = view.shape
         if self._table is None or self._table.numel() != V:
-            self._table = background_table(self._background, V, view.raw_logits.device)
+            self._table = background_table(self._background, V, view.window.device)
         if self.p["score"] == "random":
             u = scores.row_uniform(view, (G,))
         else:

@@ -70,6 +70,7 @@ class RunningConfidenceRemasking(Strategy):
     revises = True
     params = {"gamma_schedule": "linear", "running": True}
     precision = "float32"  # the reference takes the softmax under CUDA autocast (float32)
+    kv_cache = "it re-masks tokens of earlier blocks, whose cached keys and values would go stale"
     source = "MDPO running-confidence remasking (as ported by ParallelBench, overtime_conf=True)"
 
     def check(self):
