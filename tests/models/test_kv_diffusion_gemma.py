@@ -133,7 +133,10 @@ def test_every_strategy_runs_canvas_by_canvas(gemma64, strategy):
     G = C + C // 2  # not a multiple of the canvas: the last canvas is decoded whole, half returned
     cfg = dict(strategy=strategy, gen_length=G, mask_id=MASK, pad_id=PAD, seed=[3, 4], **kwargs(strategy))
     res = decode(adapter, ids, attn, cfg)
-    assert res.tokens.shape == (2, G) and not (res.tokens == MASK).any()
+    assert res.tokens.shape == (2, G)
+    # The reference DUS leaves its re-masked slots masked (docs/strategies-advanced.md); every
+    # other strategy fills the whole output.
+    assert strategy == "dus" or not (res.tokens == MASK).any()
     assert int(res.nfe.sum()) == sum(calls)
     for i, n in enumerate(lengths):
         alone = decode(_adapter(gemma64), ids[i:i + 1, 7 - n:], None, {**cfg, "seed": 3 + i})

@@ -62,7 +62,8 @@ def test_strategy_with_cache(llada, strategy, mode):
     adapter = _adapter(llada)
     adapter.kv_backend = Counting(adapter.kv_backend)
     res = decode(adapter, prompts, None, cfg, cache=mode)
-    assert not (res.tokens == MASK).any()
+    # The reference DUS leaves its re-masked slots masked (docs/strategies-advanced.md).
+    assert strategy == "dus" or not (res.tokens == MASK).any()
     assert int(res.nfe.sum()) == adapter.kv_backend.rows
     if get_strategy(strategy).fixed_count and strategy != "remdm":
         assert res.nfe.tolist() == [8, 8, 8]
