@@ -38,3 +38,15 @@ def test_block_families_decode_through_hf_dllm(kit_checkpoints):
         [gen] = backend.generate([_request("copy a b c", max_tokens=20, **decoding)])
         assert gen.error is None and len(gen.token_ids) == 20 and gen.nfe >= 1
         assert backend.family.mask_id not in gen.token_ids
+
+
+def test_llada2_defaults_to_blocks_of_32_with_the_exact_block_cache(kit_checkpoints):
+    """LLaDA2's family defaults: blocks of 32 and the committed-block cache, which is exact, so
+    the tokens equal an uncached run; the record's cache field says what was used."""
+    backend = get_model(f"hf-dllm:{kit_checkpoints.path('llada2')}", trust_remote_code=True, device="cpu")
+    assert backend.decode_config(_request("x", max_tokens=64), [0])["block_length"] == 32
+    [default] = backend.generate([_request("copy a b c", max_tokens=64, strategy="llada2", steps_per_block=8)])
+    [plain] = backend.generate([_request("copy a b c", max_tokens=64, strategy="llada2", steps_per_block=8,
+                                         cache="none")])
+    assert default.extra["cache"] == "prefix" and plain.extra["cache"] == "none"
+    assert default.token_ids == plain.token_ids and default.nfe == plain.nfe

@@ -49,7 +49,10 @@ _LLADA_SAMPLER = ("Fast-dLLM/LLaDA generate: low-confidence top-k, steps split o
 FAMILIES: dict[str, FamilySpec] = {spec.name: spec for spec in (
     FamilySpec("llada2", ("llada2",), False, "llada2",
                {"mask_id": 156895, "eos_id": 156892},
-               {"schedule": "llada", "noise_convention": "gumbel_clean", "confidence_dtype": "model"},
+               # Blocks of 32 as the model was trained; the committed-block cache is exact for
+               # block-causal attention (tests/models/test_kv_llada2.py), so it is on by default.
+               {"schedule": "llada", "noise_convention": "gumbel_clean", "confidence_dtype": "model",
+                "block_length": 32, "cache": "prefix"},
                "dllm LLaDA2 sampler: blocks of 32 with block-causal attention, 32 steps per "
                "block, commit every token above threshold 0.95 else the scheduled top-k"),
     FamilySpec("llada_moe", ("lladamoe", "llada_moe"), False, "llada",

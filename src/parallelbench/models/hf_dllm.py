@@ -211,7 +211,8 @@ class HFDiffusionLM:
                     latency=watch.seconds,
                     extra={"non_pad_tokens": sum(t != self.family.pad_id for t in tokens),
                            "batch_size": len(idx), "prompt_tokens": int(attn[row].sum()),
-                           "device": self.device, "dtype": str(self.dtype).replace("torch.", "")},
+                           "device": self.device, "dtype": str(self.dtype).replace("torch.", ""),
+                           "cache": cfg.get("cache", "none")},
                 )
         return results  # type: ignore[return-value]
 

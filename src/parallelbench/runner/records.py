@@ -142,6 +142,8 @@ def run_batch(model: Any, task: Any, unit: Unit, samples: Sequence[Any], model_s
             "tokens_per_second": _tokens_per_second(gen, batch_time),
             "device": (gen.extra or {}).get("device"),
             "dtype": (gen.extra or {}).get("dtype"),
+            # The cache mode the backend really used (a family default may set one).
+            "cache": (gen.extra or {}).get("cache", base["cache"]),
             "latency": gen.latency,
             "usage": gen.usage,
             "finished_at": time.time(),
