@@ -39,14 +39,22 @@ class TaskDef:
 _REGISTRY: dict[str, TaskDef] = {}
 
 
-def register(name: str, *, category: str, op: str) -> Callable[[Builder], Builder]:
-    """Decorator registering a factory under a reference task name."""
+def register(name: str, *, category: str, op: str,
+             metric: str | None = None) -> Callable[[Builder], Builder]:
+    """Decorator registering a factory under a reference task name (``metric`` defaults to the
+    operation's reference metric)."""
 
     def deco(build: Builder) -> Builder:
-        _REGISTRY[name] = TaskDef(name, category, op, METRIC_BY_OP[op], build)
+        _REGISTRY[name] = TaskDef(name, category, op, metric or METRIC_BY_OP[op], build)
         return build
 
     return deco
+
+
+def register_pattern(pattern: str, make: Callable[[re.Match], tuple[Builder, dict]]) -> None:
+    """Resolve names matching ``pattern`` (a full match) with ``make(match) -> (factory,
+    fixed keyword arguments)``; ``make`` raises ``KeyError`` for a name it does not know."""
+    _PATTERNS.append((re.compile(pattern), make))
 
 
 def registered_names() -> list[str]:
@@ -238,7 +246,7 @@ def resolve(name: str) -> tuple[Builder, dict[str, Any]]:
             try:
                 return make(match)
             except KeyError:
-                break
+                continue
     close = [n for n in _REGISTRY if n.split("/")[0] == name.split("/")[0]][:12]
     raise ParallelBenchError(f"unknown task {name!r}" + (
         f"; tasks in that group: {', '.join(close)}" if close else
