@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "parallelbench.tasks.cli",      # tasks, show, score, generate
     "parallelbench.theory.cli",     # theory
     "parallelbench.runner.cli",     # run, results, report, demo
+    "parallelbench.train.cli",      # train
 )
 
 

@@ -1,0 +1,128 @@
+"""A small bidirectional transformer for masked diffusion (the ``learned`` model's network).
+
+Pre-norm blocks (RMSNorm, multi-head self-attention with rotary position embeddings, a GELU
+MLP), no causal mask, an output head tied to the token embedding. ``model(ids, mask)`` returns
+logits ``[B, L, V]`` like an ``hf-dllm`` model, so the same sampler and training loop serve both.
+Positions restart at each row's first real token, so a left-padded prompt decodes as it would
+alone. ``save``/``load`` write ``config.json`` and ``model.safetensors``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TinyConfig:
+    """Architecture of the small model (defaults: ~0.8 M parameters)."""
+
+    vocab_size: int
+    dim: int = 128
+    layers: int = 4
+    heads: int = 4
+    mlp: int = 512
+    rope_base: float = 10000.0
+
+    def __post_init__(self) -> None:
+        if self.dim % self.heads or (self.dim // self.heads) % 2:
+            raise ConfigError(f"dim {self.dim} must split into {self.heads} heads of even size")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _rope(x: torch.Tensor, positions: torch.Tensor, base: float) -> torch.Tensor:
+    """Rotate pairs of channels of ``x`` [B, H, L, D] by angles positions / base^(2i/D)."""
+    half = x.shape[-1] // 2
+    freqs = base ** (-torch.arange(half, device=x.device, dtype=torch.float32) / half)
+    angles = positions[:, None, :, None].float() * freqs  # [B, 1, L, half]
+    cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
+    a, b = x[..., :half], x[..., half:]
+    return torch.cat([a * cos - b * sin, a * sin + b * cos], dim=-1)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: TinyConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.norm1, self.norm2 = nn.RMSNorm(cfg.dim), nn.RMSNorm(cfg.dim)
+        self.qkv = nn.Linear(cfg.dim, 3 * cfg.dim, bias=False)
+        self.out = nn.Linear(cfg.dim, cfg.dim, bias=False)
+        self.up = nn.Linear(cfg.dim, cfg.mlp, bias=False)
+        self.down = nn.Linear(cfg.mlp, cfg.dim, bias=False)
+
+    def forward(self, h: torch.Tensor, positions: torch.Tensor, bias: torch.Tensor | None):
+        B, L, _ = h.shape
+        q, k, v = self.qkv(self.norm1(h)).view(B, L, 3, self.cfg.heads, -1).permute(2, 0, 3, 1, 4)
+        q, k = _rope(q, positions, self.cfg.rope_base), _rope(k, positions, self.cfg.rope_base)
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        h = h + self.out(a.transpose(1, 2).reshape(B, L, -1))
+        return h + self.down(F.gelu(self.up(self.norm2(h))))
+
+
+class TinyDiffusionLM(nn.Module):
+    """The network: ``forward(input_ids, attention_mask=None) -> logits`` (float32)."""
+
+    def __init__(self, cfg: TinyConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.vocab_size, cfg.dim)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
+        self.norm = nn.RMSNorm(cfg.dim)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, std=0.02)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None):
+        B, L = input_ids.shape
+        if attention_mask is None:
+            positions = torch.arange(L, device=input_ids.device).expand(B, L)
+            bias = None
+        else:
+            keep = attention_mask.bool()
+            positions = (keep.long().cumsum(-1) - 1).clamp(min=0)
+            # Padded keys are hidden from every query (a padded query still sees real keys).
+            bias = torch.zeros(B, 1, 1, L, device=input_ids.device)
+            bias = bias.masked_fill(~keep[:, None, None, :], float("-inf"))
+        h = self.embed(input_ids)
+        for block in self.blocks:
+            h = block(h, positions, bias)
+        return self.norm(h) @ self.embed.weight.T
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> None:
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(self.cfg.to_dict(), indent=1))
+        save_file({k: v.contiguous() for k, v in self.state_dict().items()},
+                  str(folder / "model.safetensors"))
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "TinyDiffusionLM":
+        from safetensors.torch import load_file
+
+        folder = Path(folder)
+        try:
+            cfg = TinyConfig(**json.loads((folder / "config.json").read_text()))
+            state = load_file(str(folder / "model.safetensors"))
+        except (OSError, ValueError, TypeError) as exc:
+            raise ConfigError(f"{folder} is not a learned-model folder ({exc})") from None
+        model = cls(cfg)
+        model.load_state_dict(state)
+        return model.eval()
