@@ -3,8 +3,14 @@
 Pre-norm blocks (RMSNorm, multi-head self-attention with rotary position embeddings, a GELU
 MLP), no causal mask, an output head tied to the token embedding. ``model(ids, mask)`` returns
 logits ``[B, L, V]`` like an ``hf-dllm`` model, so the same sampler and training loop serve both.
-Positions restart at each row's first real token, so a left-padded prompt decodes as it would
-alone. ``save``/``load`` write ``config.json`` and ``model.safetensors``.
+
+Positions: rotary angles use the position from each row's first real token (so a left-padded
+prompt decodes as it would alone); besides, a learned embedding of the position *within the
+segment* is added, the response segment starting after the last ``response_marker`` token (the
+assistant marker of the chat format), plus a segment embedding. Answer slot i then has the same
+position embedding whatever the prompt length, which lets a small model learn position-wise
+operations (copy, reverse, replace at an index) in minutes rather than hours.
+``save``/``load`` write ``config.json`` and ``model.safetensors``.
 """
 from __future__ import annotations
 
@@ -30,6 +36,8 @@ class TinyConfig:
     heads: int = 4
     mlp: int = 512
     rope_base: float = 10000.0
+    response_marker: int | None = None
+    max_positions: int = 512
 
     def __post_init__(self) -> None:
         if self.dim % self.heads or (self.dim // self.heads) % 2:
@@ -75,6 +83,8 @@ class TinyDiffusionLM(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab_size, cfg.dim)
+        self.position = nn.Embedding(cfg.max_positions, cfg.dim)
+        self.segment = nn.Embedding(2, cfg.dim)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.norm = nn.RMSNorm(cfg.dim)
         self.apply(self._init)
@@ -95,10 +105,25 @@ class TinyDiffusionLM(nn.Module):
             # Padded keys are hidden from every query (a padded query still sees real keys).
             bias = torch.zeros(B, 1, 1, L, device=input_ids.device)
             bias = bias.masked_fill(~keep[:, None, None, :], float("-inf"))
-        h = self.embed(input_ids)
+        h = self.embed(input_ids) + self._segment_embedding(input_ids, positions)
         for block in self.blocks:
             h = block(h, positions, bias)
         return self.norm(h) @ self.embed.weight.T
+
+    def _segment_embedding(self, input_ids: torch.Tensor, positions: torch.Tensor):
+        """Position within the prompt or the response (after the last marker) + segment."""
+        L = input_ids.shape[1]
+        index = torch.arange(L, device=input_ids.device).expand_as(input_ids)
+        if self.cfg.response_marker is None:
+            start = torch.full_like(input_ids[:, :1], L)
+        else:
+            marks = torch.where(input_ids == self.cfg.response_marker, index, -1)
+            start = marks.max(1, keepdim=True).values + 1
+            start = torch.where(start == 0, L, start)  # no marker: all prompt
+        response = index >= start
+        local = torch.where(response, index - start, positions)
+        local = local.clamp(max=self.cfg.max_positions - 1)
+        return self.position(local) + self.segment(response.long())
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -79,9 +79,11 @@ def vocabulary(tasks: list[Any]):
     return WordTokenizer.build(texts, extra=extra, phrases=template_phrases(templates))
 
 
-def train_recipe(recipe: Recipe, out: str | Path, progress: bool = True) -> dict[str, Any]:
+def train_recipe(recipe: Recipe, out: str | Path, progress: bool = True,
+                 device: str = "cpu") -> dict[str, Any]:
     """Train ``recipe`` into ``out`` (``out/model``, checkpoints, manifest); returns the
-    manifest. Resumes from a checkpoint in ``out``."""
+    manifest. Resumes from a checkpoint in ``out``. ``device`` (e.g. ``cuda``) only speeds up
+    experiments: the cached demo model is trained on the CPU."""
     import torch
 
     from ..train.data import encode_examples, load_training_tasks
@@ -91,7 +93,7 @@ def train_recipe(recipe: Recipe, out: str | Path, progress: bool = True) -> dict
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
     tasks = load_training_tasks(recipe.tasks(), num_samples=recipe.samples, seed=TRAIN_SEED)
-    model = LearnedTrainable.fresh(vocabulary(tasks), recipe.seed, dim=recipe.dim,
+    model = LearnedTrainable.fresh(vocabulary(tasks), recipe.seed, device, dim=recipe.dim,
                                    layers=recipe.layers, heads=recipe.heads, mlp=recipe.mlp)
     examples = encode_examples(model, tasks, gen_length=recipe.gen_length)
     cfg = SFTConfig(steps=recipe.steps, batch_size=recipe.batch_size, lr=recipe.lr,

@@ -18,12 +18,14 @@ class LearnedTrainable:
         self.mask_id, self.eos_id = tokenizer.mask_token_id, tokenizer.eos_token_id
 
     @classmethod
-    def fresh(cls, tokenizer: WordTokenizer, seed: int, **arch: Any) -> "LearnedTrainable":
+    def fresh(cls, tokenizer: WordTokenizer, seed: int, device: str = "cpu",
+              **arch: Any) -> "LearnedTrainable":
         """A randomly initialised network (seeded) for ``tokenizer``'s vocabulary."""
         import torch
 
         torch.manual_seed(seed)
-        return cls(TinyDiffusionLM(TinyConfig(vocab_size=len(tokenizer), **arch)), tokenizer)
+        cfg = TinyConfig(vocab_size=len(tokenizer), response_marker=tokenizer.assistant_id, **arch)
+        return cls(TinyDiffusionLM(cfg), tokenizer, device=device)
 
     @classmethod
     def load(cls, folder: str | Path) -> "LearnedTrainable":
@@ -49,7 +51,8 @@ class LearnedTrainable:
         self.model.train(on)
 
     def save_final(self, folder: Path) -> None:
-        self.model.save(folder)
+        self.model.to("cpu").save(folder)
+        self.model.to(self.device)
         self.tokenizer.save(folder)
 
     def info(self) -> dict[str, Any]:

@@ -54,9 +54,12 @@ def _model_slug(model: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
 
 
-def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
+def build_report(results_dir: str | Path, out_dir: str | Path,
+                 extra_sections: list[tuple[str, pd.DataFrame]] | None = None,
+                 note: str | None = None) -> list[Path]:
     """Write ``report.md``, ``report.html`` (PNG figures embedded as base64), the figures and
-    the leaderboard files under ``out_dir``; returns the paths written."""
+    the leaderboard files under ``out_dir``; returns the paths written. ``extra_sections``
+    (caption, table) come first and ``note`` is added to the introduction (used by demos)."""
     store = ResultsStore(results_dir).open(write=False)
     records = store.records()
     if not records:
@@ -85,7 +88,7 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     oracle_df = pd.DataFrame() if oracle is None else pd.DataFrame(
         [{"strategy": oracle.strategy, "accuracy": oracle.accuracy, "tps": oracle.tps, "samples": oracle.samples}])
     manifest = store.read_manifest()
-    sections = [
+    sections = list(extra_sections or []) + [
         ("Leaderboard metric (tokens per step at mean accuracy >= 80/75/70 %)", _headline_table(curves)),
         ("Mean over tasks per configuration", curves),
         ("Oracle (per-sample best threshold, fewest steps)", oracle_df),
@@ -95,6 +98,8 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     title = f"ParallelBench report: {manifest.get('config', {}).get('model', '')}"
     intro = (f"Results: `{Path(results_dir)}` - {len(records)} records, {len(store.errors())} failed samples, "
              f"git {manifest.get('git_commit') or 'n/a'}, metric backends {manifest.get('backends') or 'n/a'}.")
+    if note:
+        intro += f" {note}."
 
     md = [f"# {title}\n", intro + "\n"]
     for caption, path in figures.items():

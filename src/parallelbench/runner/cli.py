@@ -57,7 +57,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rep.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="ideal model, main strategies, k in {1,2,4,all}: table + report (< 2 min)")
-    demo.add_argument("--out", default="demo-out", help="output directory (default ./demo-out)")
+    demo.add_argument("--model", choices=("ideal", "learned"), default="ideal",
+                      help="learned: train (first time, cached) a small dLLM on CPU and compare it with the ideal model")
+    demo.add_argument("--out", help="output directory (default ./demo-out, ./demo-out-learned)")
     demo.add_argument("--limit", type=int, help="samples per task, spread over list lengths (default 16)")
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=cmd_demo)
@@ -186,7 +188,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.model == "learned":
+        from ..learned.demo import run_learned_demo
+
+        run_learned_demo(args.out or "demo-out-learned", limit=args.limit, progress=not args.no_progress)
+        return 0
     from .demo import run_demo
 
-    run_demo(args.out, limit=args.limit, progress=not args.no_progress)
+    run_demo(args.out or "demo-out", limit=args.limit, progress=not args.no_progress)
     return 0
