@@ -8,6 +8,7 @@ import torch
 from decoding_testkit import MASK, TableModel, commits_per_step, log_dist
 from parallelbench.decoding import decode, dream_timestep, llada_uniform
 from parallelbench.decoding.schedules import dream_float32
+from parallelbench.errors import ConfigError
 
 
 def test_llada_uniform_puts_the_remainder_first():
@@ -78,20 +79,28 @@ def test_k_gives_ceil_block_over_k_steps_per_block():
     assert commits_per_step(res) == [8]
 
 
-def test_dream_schedule_in_the_sampler():
-    res = run(10, strategy="confidence-topk", steps=4, schedule="dream")
-    assert commits_per_step(res) == [2, 2, 3, 3]
-
-
-def test_faithful_dream_float_schedule_flag():
-    res = run(32, strategy="confidence-topk", steps=8, schedule="dream", faithful_dream_float_schedule=True)
+def test_dream_schedules_in_the_sampler():
+    # schedule="dream" is the reference's float32 arithmetic (the Dream family default) ...
+    res = run(32, strategy="confidence-topk", steps=8, schedule="dream")
     assert commits_per_step(res) == [4, 3, 4, 4, 4, 4, 4, 5]
     # A step that commits nothing still costs a forward pass: NFE stays S.
-    res = run(32, strategy="confidence-topk", steps=32, schedule="dream", faithful_dream_float_schedule=True)
+    res = run(32, strategy="confidence-topk", steps=32, schedule="dream")
     counts = commits_per_step(res)
     assert int(res.nfe[0]) == 32 and counts.count(0) == 1 and counts[-1] == 2
-    exact = run(32, strategy="confidence-topk", steps=32, schedule="dream")
-    assert commits_per_step(exact) == [1] * 32
+    # ... and "dream_exact" the exact integer correction.
+    assert commits_per_step(run(32, strategy="confidence-topk", steps=32, schedule="dream_exact")) == [1] * 32
+    assert commits_per_step(run(10, strategy="confidence-topk", steps=4, schedule="dream_exact")) == [2, 2, 3, 3]
+
+
+def test_the_old_float_schedule_switch_still_means_what_it_said():
+    """faithful_dream_float_schedule (before the float schedule became the default): True is the
+    default now, False the exact schedule; with another schedule it is refused."""
+    on = run(32, strategy="confidence-topk", steps=8, schedule="dream", faithful_dream_float_schedule=True)
+    assert commits_per_step(on) == [4, 3, 4, 4, 4, 4, 4, 5]
+    off = run(32, strategy="confidence-topk", steps=8, schedule="dream", faithful_dream_float_schedule=False)
+    assert commits_per_step(off) == [4] * 8
+    with pytest.raises(ConfigError, match="dream_exact"):
+        run(8, strategy="confidence-topk", steps=4, schedule="llada", faithful_dream_float_schedule=True)
 
 
 def test_schedule_counts_only_the_masks_left_in_a_block():

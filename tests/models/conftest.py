@@ -160,7 +160,7 @@ class TinyDllmModel(PreTrainedModel):
             assert not kwargs, "dream is called positionally"
             keep = None if isinstance(attention_mask, str) else attention_mask[:, 0]
         else:
-            assert position_ids is None, "llada takes no position ids"
+            assert attention_mask is None or attention_mask.dim() == 2, "llada: a 2-D mask"
             keep = None if attention_mask is None else (
                 attention_mask.bool()[:, None, :] & attention_mask.bool()[:, :, None])
         if position_ids is None:
@@ -255,3 +255,29 @@ def tiny_ar(tmp_path_factory):
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
+
+
+# --------------------------------------------------------------------------------------------
+# Tiny checkpoints of the real upstream architectures (tests/models/upstream_kit.py).
+
+class KitCheckpoints:
+    """Builds each family's tiny checkpoint once per session; skips when its upstream files
+    (../shared/upstream) are absent."""
+
+    def __init__(self, root):
+        self.root, self.paths = root, {}
+
+    def path(self, name: str, seed: int = 0) -> str:
+        import upstream_kit
+
+        if not upstream_kit.available(name):
+            pytest.skip(f"../shared/upstream is absent: no {name} checkpoint")
+        key = (name, seed)
+        if key not in self.paths:
+            self.paths[key] = str(upstream_kit.build(name, self.root / f"{name}-{seed}", seed=seed))
+        return self.paths[key]
+
+
+@pytest.fixture(scope="session")
+def kit_checkpoints(tmp_path_factory):
+    return KitCheckpoints(tmp_path_factory.mktemp("upstream_kit"))

@@ -50,7 +50,9 @@ class DecodeConfig:
     """``gumbel_clean``: argmax(l + T*g), confidence from the untempered softmax (LLaDA,
     Fast-dLLM); ``tempered``: sample from softmax(l/T), confidence from it (Dream)."""
     schedule: str = "llada"
-    """Fixed-count schedule: ``llada`` (remainder to the first steps) or ``dream`` (to the last)."""
+    """Fixed-count schedule: ``llada`` (remainder to the first steps), ``dream`` (Dream's
+    reference: float32 timestep arithmetic, remainder to the last steps, some steps short) or
+    ``dream_exact`` (the same schedule in exact integer arithmetic, a correction)."""
     suppress_mask: bool = True
     """Force the mask token's logit to -inf so it is never emitted (all reference models)."""
     record_history: bool = False
@@ -149,8 +151,13 @@ class DecodeConfig:
             raise ConfigError(f"tie_break must be 'position' or 'random', got {self.tie_break!r}")
         if self.noise_convention not in ("gumbel_clean", "tempered"):
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
-        if self.schedule not in ("llada", "dream"):
-            raise ConfigError(f"schedule must be 'llada' or 'dream', got {self.schedule!r}")
+        if self.schedule not in ("llada", "dream", "dream_exact"):
+            raise ConfigError(f"schedule must be 'llada', 'dream' or 'dream_exact', got {self.schedule!r}")
+        legacy = self.params.get("faithful_dream_float_schedule")
+        if legacy is not None and (not isinstance(legacy, bool) or self.schedule != "dream"):
+            raise ConfigError("faithful_dream_float_schedule is an old switch of schedule='dream' "
+                              "(now the reference's float32 schedule by default); use "
+                              "schedule='dream_exact' for the exact one")
 
 
 def _jsonable(value: Any) -> Any:

@@ -6,6 +6,7 @@ in a batch) and adaptive strategies let every row take its own number of steps.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import torch
 
 from .config import DecodeConfig
-from .schedules import SCHEDULES, dream_float32
+from .schedules import SCHEDULES
 
 NEG_INF = float("-inf")
 
@@ -74,9 +75,12 @@ class DecodeState:
         if steps_per_block is None:
             return
         counts = self.block_masks(rows).sum(1).tolist()
-        fn = SCHEDULES[self.cfg.schedule]
-        if self.cfg.schedule == "dream" and self.cfg.params.get("faithful_dream_float_schedule"):
-            fn = dream_float32
+        name = self.cfg.schedule
+        if name == "dream" and self.cfg.params.get("faithful_dream_float_schedule") is False:
+            name = "dream_exact"  # the old switch, explicitly off: the exact schedule
+        fn = SCHEDULES[name]
+        if name == "dream":  # float32 arithmetic: on the model's device, as the reference
+            fn = functools.partial(fn, device=self.x.device)
         plan = torch.full((len(counts), self.block_len + 1), -1, dtype=torch.long)
         for i, (r, m) in enumerate(zip(rows.tolist(), counts)):
             self.schedule[r] = fn(int(m), steps_per_block)

@@ -33,12 +33,26 @@ def _remote_code_error(target: str, exc: Exception) -> ParallelBenchError | None
     return None
 
 
+def _unknown_model_type_error(target: str, exc: Exception) -> ParallelBenchError | None:
+    import re
+
+    import transformers
+
+    found = re.search(r"has model type `([^`]*)` but Transformers does not recognize", str(exc))
+    if not found:
+        return None
+    return ParallelBenchError(
+        f"model {target!r}: its model_type {found.group(1)!r} is unknown to transformers "
+        f"{transformers.__version__} and the checkpoint ships no code for it (no auto_map); "
+        f"upgrade transformers (pip install -U transformers) or use a checkpoint that ships its code")
+
+
 def _from_pretrained(what: str, loader: Any, target: str, trust_remote_code: bool, **kwargs: Any) -> Any:
     """``loader.from_pretrained`` with the loading failures turned into one-line errors."""
     try:
         return loader.from_pretrained(target, trust_remote_code=bool(trust_remote_code), **kwargs)
     except (OSError, ValueError, KeyError) as exc:
-        err = _remote_code_error(target, exc)
+        err = _remote_code_error(target, exc) or _unknown_model_type_error(target, exc)
         if err:
             raise err from None
         raise ParallelBenchError(f"cannot load the {what} of model {target!r}: "

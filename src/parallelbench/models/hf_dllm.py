@@ -15,8 +15,10 @@ from ..errors import ConfigError
 from .base import Generation, GenerationRequest, modelapi
 from .families import Family, detect_family
 from .settings import check_options
+from .compat import isolated_registrations
+from .dllm_loading import honours_padding, load_dllm_weights
 from .hf_common import (Stopwatch, encode_left_padded, group_requests, load_config,
-                        load_tokenizer, load_weights, pick_device_dtype, render_prompts)
+                        load_tokenizer, pick_device_dtype, render_prompts)
 
 # Facts about the model that a request's decoding settings may not change.
 _MODEL_FACTS = ("mask_id", "eos_id", "pad_id", "shift_logits")
@@ -32,9 +34,13 @@ class DllmAdapter:
 
         self.model, self.family = model, family
         try:
-            self._takes_positions = "position_ids" in inspect.signature(model.forward).parameters
+            params = inspect.signature(model.forward).parameters
         except (TypeError, ValueError):
-            self._takes_positions = False
+            params = {}
+        self._takes_positions = "position_ids" in params
+        # LLaDA's OLMo-style code: an additive attention bias is applied as given, whereas a 2-D
+        # attention_mask is merged with a *causal* bias by some hub revisions (Fast-dLLM's copy).
+        self._takes_bias = "attention_bias" in params
 
     def __call__(self, input_ids: Any, attention_mask: Any = None) -> Any:
         import torch
@@ -43,24 +49,41 @@ class DllmAdapter:
         x = input_ids.to(device)
         attn = attention_mask.to(device) if attention_mask is not None else None
         padded = attn is not None and bool((attn == 0).any())
-        name = self.family.name
-        if name == "dream":
+        # Positions restart at each row's first real token, as the prompt alone would have them.
+        positions = (attn.long().cumsum(-1) - 1).clamp(min=0) if padded else None
+        convention = self.family.convention
+        if convention == "dream":
             # The Dream reference's convention: a 4-D boolean mask and explicit positions when
             # padded, the string "full" otherwise.
             if padded:
-                positions = (attn.long().cumsum(-1) - 1).masked_fill(attn == 0, 1)
-                mask4d = attn.bool()[:, None, :, None] & attn.bool()[:, None, None, :]
-                out = self.model(x, mask4d, positions)
+                out = self.model(x, _keep_4d(attn), positions.masked_fill(attn == 0, 1))
             else:
                 out = self.model(x, "full", None)
-        elif name == "llada":
-            out = self.model(input_ids=x, attention_mask=attn) if padded else self.model(input_ids=x)
-        else:
+        elif convention == "llada2":
+            # A 2-D mask would make LLaDA2's attention causal (its 4.x mask helper); a 4-D boolean
+            # keep-mask stays bidirectional, as its sampler's own 4-D masks do.
+            out = (self.model(input_ids=x, attention_mask=_keep_4d(attn), position_ids=positions)
+                   if padded else self.model(input_ids=x))
+        elif convention == "encoder_decoder":
+            raise ConfigError(f"the {self.family.name} family decodes one canvas at a time given "
+                              f"the encoded prompt; it has no single-sequence forward")
+        elif convention == "llada":
             kwargs: dict[str, Any] = {"input_ids": x}
+            if padded and self._takes_bias:  # LLaDA: bidirectional, padding keys masked out
+                keep = _keep_4d(attn)
+                kwargs["attention_bias"] = torch.zeros(keep.shape, device=device).masked_fill(
+                    ~keep, torch.finfo(torch.float32).min)
+            elif padded:  # LLaDA-MoE: a 2-D padding mask and the RoPE positions
+                kwargs["attention_mask"] = attn
+                if self._takes_positions:
+                    kwargs["position_ids"] = positions
+            out = self.model(**kwargs)
+        else:
+            kwargs = {"input_ids": x}
             if attn is not None:
                 kwargs["attention_mask"] = attn
-                if padded and self._takes_positions:  # positions restart at the first real token
-                    kwargs["position_ids"] = (attn.long().cumsum(-1) - 1).clamp(min=0)
+                if padded and self._takes_positions:
+                    kwargs["position_ids"] = positions
             out = self.model(**kwargs)
         logits = getattr(out, "logits", out)
         if logits.dtype not in (torch.float32, torch.float64):
@@ -69,6 +92,12 @@ class DllmAdapter:
         # sampler so the adapter is safe to use on its own.
         logits[..., self.family.mask_id] = float("-inf")
         return logits
+
+
+def _keep_4d(attn: Any) -> Any:
+    """Bool [B, 1, L, L]: query i may attend to key j when both are real tokens."""
+    keep = attn.bool()
+    return keep[:, None, :, None] & keep[:, None, None, :]
 
 
 class HFDiffusionLM:
@@ -80,8 +109,6 @@ class HFDiffusionLM:
                  postprocess: str = "pb_skip_special", family: str | None = None,
                  mask_id: int | None = None, eos_id: int | None = None,
                  pad_id: int | None = None, shift_logits: bool | None = None):
-        from transformers import AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM
-
         if batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
         if postprocess not in POSTPROCESS:
@@ -90,23 +117,17 @@ class HFDiffusionLM:
         self.batch_size, self.chat_template, self.postprocess = batch_size, chat_template, postprocess
         self.default_decoding = dict(decoding or {})
         self.device, self.dtype = pick_device_dtype(device, dtype)
-        config = load_config(target, trust_remote_code)
-        self.tokenizer = load_tokenizer(target, trust_remote_code)
+        with isolated_registrations():  # remote code must not re-route later loads
+            config = load_config(target, trust_remote_code)
+            self.tokenizer = load_tokenizer(target, trust_remote_code)
         self.family = detect_family(config, self.tokenizer, family=family, mask_id=mask_id,
                                     eos_id=eos_id, pad_id=pad_id, shift_logits=shift_logits)
-        auto_map = getattr(config, "auto_map", None) or {}
-        archs = " ".join(getattr(config, "architectures", None) or [])
-        if "AutoModelForMaskedLM" in auto_map or ("ForMaskedLM" in archs and not auto_map):
-            auto_class = AutoModelForMaskedLM
-        elif "AutoModel" in auto_map:  # LLaDA and Dream register their LM as AutoModel
-            auto_class = AutoModel
-        elif "ForCausalLM" in archs or "AutoModelForCausalLM" in auto_map:
-            auto_class = AutoModelForCausalLM
-        else:
-            auto_class = AutoModelForMaskedLM
-        self.model = load_weights(auto_class, target, trust_remote_code=trust_remote_code,
-                                  dtype=self.dtype, device=self.device, device_map=device_map)
+        self.model = load_dllm_weights(target, config, trust_remote_code=trust_remote_code,
+                                       dtype=self.dtype, device=self.device, device_map=device_map)
         self.adapter = DllmAdapter(self.model, self.family)
+        self.pads_batches = honours_padding(self.adapter, self.family, len(self.tokenizer))
+        """False when the model's code ignores attention masks: then only prompts of equal length
+        share a batch (``dllm_loading.honours_padding``)."""
         special = set(getattr(self.tokenizer, "all_special_ids", []) or [])
         self._special = special | {self.family.mask_id, *self.family.stop_ids} | (
             {self.family.pad_id} if self.family.pad_id is not None else set())
@@ -117,7 +138,8 @@ class HFDiffusionLM:
 
         return {"backend": "hf-dllm", "model": self.target, **self.family.to_dict(),
                 "dtype": str(self.dtype).replace("torch.", ""), "device": self.device,
-                "batch_size": self.batch_size, "postprocess": self.postprocess,
+                "batch_size": self.batch_size, "pads_batches": self.pads_batches,
+                "postprocess": self.postprocess,
                 "transformers": transformers.__version__, "torch": torch.__version__}
 
     def decode_config(self, request: GenerationRequest, seeds: list[int]) -> dict[str, Any]:
@@ -158,8 +180,12 @@ class HFDiffusionLM:
         results: list[Generation | None] = [None] * len(requests)
 
         def settings(r: GenerationRequest) -> str:
-            return json.dumps([r.max_tokens, r.temperature, r.decoding, r.infill is None],
-                              sort_keys=True, default=str)
+            key = [r.max_tokens, r.temperature, r.decoding, r.infill is None]
+            if not self.pads_batches:  # no padding ever reaches a model that cannot mask it
+                key.append(len(encode_left_padded(
+                    self.tokenizer, render_prompts(self.tokenizer, [r.messages], self.chat_template),
+                    0, templated=self.chat_template is not False)[0][0]))
+            return json.dumps(key, sort_keys=True, default=str)
 
         for idx in group_requests(requests, self.batch_size, settings):
             chunk = [requests[i] for i in idx]

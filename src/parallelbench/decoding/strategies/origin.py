@@ -22,7 +22,8 @@ class DreamOrigin(Strategy):
     params = {"eps": 0.0}
     source = (
         "Dream 2508.15487 'origin' algorithm; eps defaults to 0 as ParallelBench forces it (the hub "
-        "default is 1e-3); the reveal probability is evaluated in float64, not the reference's float32"
+        "default is 1e-3); reveal probabilities on the reference's float32 time grid and one float32 "
+        "draw per masked position, so a seeded batch of one draws what the reference draws"
     )
 
     def check(self):
@@ -33,12 +34,16 @@ class DreamOrigin(Strategy):
     def select(self, view):
         s = self.cfg.steps_per_block(view.state.G)
         eps = float(self.p["eps"])
-        j = view.step_in_block.to(torch.float64)
-        t0 = 1 - j * (1 - eps) / s
-        t1 = 1 - (j + 1) * (1 - eps) / s
-        p = 1 - t1 / t0
+        j = view.step_in_block.clamp(max=s - 1)
+        # The reference's time grid: torch.linspace(1, eps, s + 1) in float32.
+        grid = torch.linspace(1, eps, s + 1, dtype=torch.float32, device=j.device)
+        p = 1 - grid[j + 1] / grid[j]
         p = p.masked_fill(view.step_in_block >= s - 1, 1.0)  # the last step reveals everything left
-        u = scores.row_uniform(view, (view.raw_logits.shape[1],))
+        # As the reference: one float32 U(0,1) per masked position, in position order, from the
+        # row's generator (a batch of one seeded like the reference draws the same numbers).
+        u = torch.ones(view.candidates.shape, dtype=torch.float32, device=p.device)
+        for i, (n, g) in enumerate(zip(view.candidates.sum(1).tolist(), view.generators)):
+            u[i, view.candidates[i]] = torch.rand(n, generator=g).to(p.device)
         return (u < p[:, None]) & view.candidates
 
     def block_done(self, state, rows):
