@@ -1,14 +1,12 @@
 """Tiny checkpoints for the training tests: a BERT masked LM (generic family) and, when
-``../shared/upstream`` is present, the real LLaDA architecture at 2 layers / hidden 64."""
+``../shared/upstream`` is present, the real LLaDA and Dream architectures at 2 layers / hidden 64
+(the models area's upstream kit) with a tokenizer covering the training tasks."""
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-UPSTREAM = Path(__file__).resolve().parents[3] / "shared" / "upstream"
 SPECIALS = ["[PAD]", "[UNK]", "[MASK]", "<eos>", "<eot>", "<bos>", "<user>", "<asst>"]
 CHAT = ("<bos>{% for m in messages %}<{{ 'user' if m['role'] == 'user' else 'asst' }}> "
         "{{ m['content'] }} <eot>{% endfor %}{% if add_generation_prompt %}<asst> {% endif %}")
@@ -54,46 +52,60 @@ def tiny_bert(tmp_path_factory) -> str:
     return str(folder)
 
 
-LLADA_CONFIG = {
-    "model_type": "llada", "architectures": ["LLaDAModelLM"],
-    "auto_map": {"AutoConfig": "configuration_llada.LLaDAConfig",
-                 "AutoModel": "modeling_llada.LLaDAModelLM"},
-    "d_model": 64, "n_heads": 4, "n_kv_heads": 4, "n_layers": 2, "mlp_hidden_size": 128,
-    "mlp_ratio": 2, "activation_type": "silu", "block_type": "llama", "rope": True,
-    "rope_theta": 10000.0, "layer_norm_type": "rms", "rms_norm_eps": 1e-5,
-    "attention_dropout": 0.0, "residual_dropout": 0.0, "embedding_dropout": 0.0,
-    "max_sequence_length": 512, "weight_tying": False, "include_bias": False,
-    "include_qkv_bias": False, "init_device": "cpu", "init_fn": "mitchell", "init_std": 0.02,
-    "scale_logits": False, "use_cache": False, "flash_attention": False, "alibi": False,
-    "block_group_size": 1, "input_emb_norm": False, "attention_layer_norm": False,
-}
+def _kit():
+    """The models area's upstream test kit (``tests/models/upstream_kit.py``), by path."""
+    import sys
+
+    folder = str(Path(__file__).resolve().parents[1] / "models")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import upstream_kit
+
+    return upstream_kit
+
+
+def task_tokenizer(family: str):
+    """The kit tokenizer of ``family`` (same special tokens at the same ids, same chat template,
+    same size) with the words of the training tasks instead of the kit's words."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    kit = _kit()
+    tok = kit.FAMILIES[family].tokens
+    specials = list(dict.fromkeys([tok.pad, "[UNK]", tok.mask, tok.eos, tok.eot, tok.bos,
+                                   *tok.extra]))
+    pre = pre_tokenizers.Whitespace()
+    words = dict.fromkeys(chr(65 + i) for i in range(26))
+    for text in _task_texts():
+        words.update(dict.fromkeys(w for w, _ in pre.pre_tokenize_str(text)))
+    words = [w for w in words if w not in specials]
+    filler = [f"w{i}" for i in range(kit.VOCAB_SIZE - len(specials) - len(words))]
+    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(specials + words + filler)},
+                                      unk_token="[UNK]"))
+    core.pre_tokenizer = pre
+    return PreTrainedTokenizerFast(
+        tokenizer_object=core, pad_token=tok.pad, unk_token="[UNK]", mask_token=tok.mask,
+        eos_token=tok.eos, bos_token=tok.bos,
+        additional_special_tokens=[t for t in specials if t not in
+                                   (tok.pad, "[UNK]", tok.mask, tok.eos, tok.bos)],
+        chat_template=tok.template)
 
 
 @pytest.fixture(scope="session")
-def tiny_llada(tmp_path_factory) -> str:
-    """The real LLaDA modelling code (``../shared/upstream/llada``), random weights."""
-    import torch
+def kit_model(tmp_path_factory):
+    """``kit_model(family)``: the real upstream architecture of ``family`` at 2 layers /
+    hidden 64, random init (the models area's kit), with a tokenizer for the training tasks;
+    skips when ``../shared/upstream`` is absent."""
+    built: dict[str, str] = {}
 
-    source = UPSTREAM / "llada"
-    if not (source / "modeling_llada.py").is_file():
-        pytest.skip(f"upstream LLaDA code not available at {source}")
-    folder = tmp_path_factory.mktemp("tiny_llada")
-    for name in ("configuration_llada.py", "modeling_llada.py"):
-        shutil.copy(source / name, folder / name)
-    tokenizer = build_tokenizer(_task_texts())
-    ids = {"vocab_size": len(tokenizer), "embedding_size": len(tokenizer),
-           "mask_token_id": tokenizer.mask_token_id, "eos_token_id": tokenizer.eos_token_id,
-           "pad_token_id": tokenizer.pad_token_id}
-    (folder / "config.json").write_text(json.dumps({**LLADA_CONFIG, **ids}))
-    from transformers import AutoConfig, AutoModel
+    def make(family: str) -> str:
+        kit = _kit()
+        if not kit.available(family):
+            pytest.skip(f"upstream {family} code not available under {kit.UPSTREAM}")
+        if family not in built:
+            folder = kit.build(family, tmp_path_factory.mktemp(f"kit_{family}"), seed=0)
+            task_tokenizer(family).save_pretrained(folder)
+            built[family] = str(folder)
+        return built[family]
 
-    try:
-        config = AutoConfig.from_pretrained(folder, trust_remote_code=True)
-        torch.manual_seed(0)
-        model = AutoModel.from_config(config, trust_remote_code=True)
-        model.save_pretrained(folder)
-        AutoModel.from_pretrained(folder, trust_remote_code=True)
-    except (AttributeError, TypeError) as exc:  # the 4.x remote code on transformers 5
-        pytest.skip(f"the LLaDA remote code does not load on this transformers yet: {exc}")
-    tokenizer.save_pretrained(folder)
-    return str(folder)
+    return make

@@ -103,7 +103,7 @@ class HFTrainable:
         if self.lora is not None:
             model.save_pretrained(Path(folder) / "lora_adapter")
             model = model.merge_and_unload()
-        model.save_pretrained(folder)
+        _save_weights(model, Path(folder))
         self.tokenizer.save_pretrained(folder)
         _copy_remote_code(self.target, folder)
 
@@ -129,6 +129,25 @@ def _with_lora(model: Any, spec: LoraSpec) -> Any:
     config = LoraConfig(r=spec.r, lora_alpha=spec.alpha, lora_dropout=spec.dropout,
                         target_modules=list(spec.targets), bias="none")
     return get_peft_model(model, config)
+
+
+def _save_weights(model: Any, folder: Path) -> None:
+    """``save_pretrained``; for 4.x remote code that transformers 5 cannot save (Dream's list
+    of tied keys), the config, generation config and a ``model.safetensors`` written directly,
+    which ``from_pretrained`` (through the compatibility layer) loads the same way."""
+    try:
+        model.save_pretrained(folder)
+        return
+    except (AttributeError, TypeError):
+        pass
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model.config.save_pretrained(folder)
+    if getattr(model, "generation_config", None) is not None:
+        model.generation_config.save_pretrained(folder)
+    state = {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
 
 
 def _copy_remote_code(target: str, folder: Path) -> None:
