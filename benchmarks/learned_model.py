@@ -28,7 +28,9 @@ def parse_set(pairs: list[str]) -> dict:
     for pair in pairs:
         key, _, value = pair.partition("=")
         current = getattr(DEMO_RECIPE, key)
-        if isinstance(current, tuple):
+        if current is None:
+            out[key] = None if value == "none" else int(value)
+        elif isinstance(current, tuple):
             out[key] = tuple(type(current[0])(v) if current else v for v in value.split(","))
         else:
             out[key] = type(current)(value)

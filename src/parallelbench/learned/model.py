@@ -4,12 +4,16 @@ Pre-norm blocks (RMSNorm, multi-head self-attention with rotary position embeddi
 MLP), no causal mask, an output head tied to the token embedding. ``model(ids, mask)`` returns
 logits ``[B, L, V]`` like an ``hf-dllm`` model, so the same sampler and training loop serve both.
 
-Positions: rotary angles use the position from each row's first real token (so a left-padded
-prompt decodes as it would alone); besides, a learned embedding of the position *within the
-segment* is added, the response segment starting after the last ``response_marker`` token (the
-assistant marker of the chat format), plus a segment embedding. Answer slot i then has the same
-position embedding whatever the prompt length, which lets a small model learn position-wise
-operations (copy, reverse, replace at an index) in minutes rather than hours.
+Positions are counted *within each segment*: the prompt from its first real token (so a
+left-padded prompt decodes as it would alone), the response from the token after the last
+``response_marker`` (the chat format's assistant marker). Rotary angles and a learned position
+embedding use these positions; prompt tokens also get an embedding of their distance to the end
+of the prompt, and a segment embedding tells the two apart. Answer slot i then sits at a fixed
+offset from input item i (copy) and from input item n-1-i counted from the end (reverse)
+whatever the prompt length; half of the attention heads take rotary angles from the forward
+positions, half ("mirror" heads) from the distance to the prompt's end, so both offsets are
+plain relative positions. This lets a small model learn the position-wise operations in
+minutes on a CPU.
 ``save``/``load`` write ``config.json`` and ``model.safetensors``.
 """
 from __future__ import annotations
@@ -38,6 +42,7 @@ class TinyConfig:
     rope_base: float = 10000.0
     response_marker: int | None = None
     max_positions: int = 512
+    mirror_heads: int | None = None  # default: half of the heads
 
     def __post_init__(self) -> None:
         if self.dim % self.heads or (self.dim // self.heads) % 2:
@@ -48,10 +53,11 @@ class TinyConfig:
 
 
 def _rope(x: torch.Tensor, positions: torch.Tensor, base: float) -> torch.Tensor:
-    """Rotate pairs of channels of ``x`` [B, H, L, D] by angles positions / base^(2i/D)."""
+    """Rotate pairs of channels of ``x`` [B, H, L, D] by angles positions / base^(2i/D);
+    ``positions`` is [B, H, L] (one position per head)."""
     half = x.shape[-1] // 2
     freqs = base ** (-torch.arange(half, device=x.device, dtype=torch.float32) / half)
-    angles = positions[:, None, :, None].float() * freqs  # [B, 1, L, half]
+    angles = positions[..., None].float() * freqs  # [B, H, L, half]
     cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
     a, b = x[..., :half], x[..., half:]
     return torch.cat([a * cos - b * sin, a * sin + b * cos], dim=-1)
@@ -84,6 +90,7 @@ class TinyDiffusionLM(nn.Module):
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.vocab_size, cfg.dim)
         self.position = nn.Embedding(cfg.max_positions, cfg.dim)
+        self.from_end = nn.Embedding(cfg.max_positions, cfg.dim)
         self.segment = nn.Embedding(2, cfg.dim)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.norm = nn.RMSNorm(cfg.dim)
@@ -105,13 +112,23 @@ class TinyDiffusionLM(nn.Module):
             # Padded keys are hidden from every query (a padded query still sees real keys).
             bias = torch.zeros(B, 1, 1, L, device=input_ids.device)
             bias = bias.masked_fill(~keep[:, None, None, :], float("-inf"))
-        h = self.embed(input_ids) + self._segment_embedding(input_ids, positions)
+        local, back, response = self._segments(input_ids, positions)
+        h = (self.embed(input_ids) + self.position(local) + self.from_end(back)
+             + self.segment(response.long()))
+        # Rotary positions: the first half of the heads count prompt tokens from the start,
+        # the others from the end ("mirror" heads); response tokens count from their start.
+        mirror = torch.where(response, local, back)
+        heads = torch.arange(self.cfg.heads, device=input_ids.device)[None, :, None]
+        n_mirror = self.cfg.heads // 2 if self.cfg.mirror_heads is None else self.cfg.mirror_heads
+        rotary = torch.where(heads < self.cfg.heads - n_mirror, local[:, None], mirror[:, None])
         for block in self.blocks:
-            h = block(h, positions, bias)
+            h = block(h, rotary, bias)
         return self.norm(h) @ self.embed.weight.T
 
-    def _segment_embedding(self, input_ids: torch.Tensor, positions: torch.Tensor):
-        """Position within the prompt or the response (after the last marker) + segment."""
+    def _segments(self, input_ids: torch.Tensor, positions: torch.Tensor):
+        """(position within the prompt or the response, distance to the end of the prompt (0 in
+        the response), is-response) of every token; the response starts after the last
+        ``response_marker``."""
         L = input_ids.shape[1]
         index = torch.arange(L, device=input_ids.device).expand_as(input_ids)
         if self.cfg.response_marker is None:
@@ -122,8 +139,9 @@ class TinyDiffusionLM(nn.Module):
             start = torch.where(start == 0, L, start)  # no marker: all prompt
         response = index >= start
         local = torch.where(response, index - start, positions)
-        local = local.clamp(max=self.cfg.max_positions - 1)
-        return self.position(local) + self.segment(response.long())
+        top = self.cfg.max_positions - 1
+        back = torch.where(response, 0, (start - 1 - index).clamp(min=0))
+        return local.clamp(max=top), back.clamp(max=top), response
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -33,6 +33,7 @@ class Recipe:
     layers: int = 4
     heads: int = 4
     mlp: int = 512
+    mirror_heads: int | None = None
     steps: int = 1500
     batch_size: int = 64
     lr: float = 2e-3
@@ -94,7 +95,8 @@ def train_recipe(recipe: Recipe, out: str | Path, progress: bool = True,
         torch.set_num_threads(recipe.threads)
     tasks = load_training_tasks(recipe.tasks(), num_samples=recipe.samples, seed=TRAIN_SEED)
     model = LearnedTrainable.fresh(vocabulary(tasks), recipe.seed, device, dim=recipe.dim,
-                                   layers=recipe.layers, heads=recipe.heads, mlp=recipe.mlp)
+                                   layers=recipe.layers, heads=recipe.heads, mlp=recipe.mlp,
+                                   mirror_heads=recipe.mirror_heads)
     examples = encode_examples(model, tasks, gen_length=recipe.gen_length)
     cfg = SFTConfig(steps=recipe.steps, batch_size=recipe.batch_size, lr=recipe.lr,
                     weight_decay=recipe.weight_decay, warmup=recipe.warmup, seed=recipe.seed,
