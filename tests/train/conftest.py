@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from train_testkit import load_kit, task_tokenizer
 
 SPECIALS = ["[PAD]", "[UNK]", "[MASK]", "<eos>", "<eot>", "<bos>", "<user>", "<asst>"]
 CHAT = ("<bos>{% for m in messages %}<{{ 'user' if m['role'] == 'user' else 'asst' }}> "
@@ -52,45 +53,6 @@ def tiny_bert(tmp_path_factory) -> str:
     return str(folder)
 
 
-def _kit():
-    """The models area's upstream test kit (``tests/models/upstream_kit.py``), by path."""
-    import sys
-
-    folder = str(Path(__file__).resolve().parents[1] / "models")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    import upstream_kit
-
-    return upstream_kit
-
-
-def task_tokenizer(family: str):
-    """The kit tokenizer of ``family`` (same special tokens at the same ids, same chat template,
-    same size) with the words of the training tasks instead of the kit's words."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    kit = _kit()
-    tok = kit.FAMILIES[family].tokens
-    specials = list(dict.fromkeys([tok.pad, "[UNK]", tok.mask, tok.eos, tok.eot, tok.bos,
-                                   *tok.extra]))
-    pre = pre_tokenizers.Whitespace()
-    words = dict.fromkeys(chr(65 + i) for i in range(26))
-    for text in _task_texts():
-        words.update(dict.fromkeys(w for w, _ in pre.pre_tokenize_str(text)))
-    words = [w for w in words if w not in specials]
-    filler = [f"w{i}" for i in range(kit.VOCAB_SIZE - len(specials) - len(words))]
-    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(specials + words + filler)},
-                                      unk_token="[UNK]"))
-    core.pre_tokenizer = pre
-    return PreTrainedTokenizerFast(
-        tokenizer_object=core, pad_token=tok.pad, unk_token="[UNK]", mask_token=tok.mask,
-        eos_token=tok.eos, bos_token=tok.bos,
-        additional_special_tokens=[t for t in specials if t not in
-                                   (tok.pad, "[UNK]", tok.mask, tok.eos, tok.bos)],
-        chat_template=tok.template)
-
-
 @pytest.fixture(scope="session")
 def kit_model(tmp_path_factory):
     """``kit_model(family)``: the real upstream architecture of ``family`` at 2 layers /
@@ -99,12 +61,12 @@ def kit_model(tmp_path_factory):
     built: dict[str, str] = {}
 
     def make(family: str) -> str:
-        kit = _kit()
+        kit = load_kit()
         if not kit.available(family):
             pytest.skip(f"upstream {family} code not available under {kit.UPSTREAM}")
         if family not in built:
             folder = kit.build(family, tmp_path_factory.mktemp(f"kit_{family}"), seed=0)
-            task_tokenizer(family).save_pretrained(folder)
+            task_tokenizer(family, _task_texts()).save_pretrained(folder)
             built[family] = str(folder)
         return built[family]
 

@@ -43,6 +43,9 @@ class TinyConfig:
     response_marker: int | None = None
     max_positions: int = 512
     mirror_heads: int | None = None  # default: half of the heads
+    max_relative: int = 32  # relative attention bias: offsets beyond +-this share a bucket
+    pointer: bool = True  # mix a copy distribution over the prompt's tokens into the output
+    mask_token: int | None = None  # enables the coverage embedding (needs the mask id)
 
     def __post_init__(self) -> None:
         if self.dim % self.heads or (self.dim // self.heads) % 2:
@@ -92,8 +95,18 @@ class TinyDiffusionLM(nn.Module):
         self.position = nn.Embedding(cfg.max_positions, cfg.dim)
         self.from_end = nn.Embedding(cfg.max_positions, cfg.dim)
         self.segment = nn.Embedding(2, cfg.dim)
+        # Coverage: how often a prompt token already appears, unmasked, in the response (0..3+).
+        self.coverage = nn.Embedding(4, cfg.dim)
+        # A learned bias per head, segment pair and relative offset (T5-style, shared by the
+        # layers): position-wise alignments such as "copy the item two places further" are
+        # then one parameter each instead of a pattern the queries and keys must discover.
+        self.relative = nn.Parameter(torch.zeros(cfg.heads, 4, 2 * cfg.max_relative + 1))
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.norm = nn.RMSNorm(cfg.dim)
+        if cfg.pointer:
+            self.pointer = nn.Linear(cfg.dim, 2 * cfg.dim, bias=False)
+            self.pointer_relative = nn.Parameter(torch.zeros(2, 4, 2 * cfg.max_relative + 1))
+            self.gate = nn.Linear(cfg.dim, 1)
         self.apply(self._init)
 
     @staticmethod
@@ -105,25 +118,69 @@ class TinyDiffusionLM(nn.Module):
         B, L = input_ids.shape
         if attention_mask is None:
             positions = torch.arange(L, device=input_ids.device).expand(B, L)
-            bias = None
+            keep = None
         else:
             keep = attention_mask.bool()
             positions = (keep.long().cumsum(-1) - 1).clamp(min=0)
-            # Padded keys are hidden from every query (a padded query still sees real keys).
-            bias = torch.zeros(B, 1, 1, L, device=input_ids.device)
-            bias = bias.masked_fill(~keep[:, None, None, :], float("-inf"))
         local, back, response = self._segments(input_ids, positions)
         h = (self.embed(input_ids) + self.position(local) + self.from_end(back)
-             + self.segment(response.long()))
+             + self.segment(response.long()) + self.coverage(self._coverage(input_ids, response)))
         # Rotary positions: the first half of the heads count prompt tokens from the start,
         # the others from the end ("mirror" heads); response tokens count from their start.
         mirror = torch.where(response, local, back)
         heads = torch.arange(self.cfg.heads, device=input_ids.device)[None, :, None]
         n_mirror = self.cfg.heads // 2 if self.cfg.mirror_heads is None else self.cfg.mirror_heads
         rotary = torch.where(heads < self.cfg.heads - n_mirror, local[:, None], mirror[:, None])
+        bias = self._relative_bias(rotary, response)
+        if keep is not None:  # padded keys are hidden (a padded query still sees real keys)
+            bias = bias.masked_fill(~keep[:, None, None, :], float("-inf"))
         for block in self.blocks:
             h = block(h, rotary, bias)
-        return self.norm(h) @ self.embed.weight.T
+        h = self.norm(h)
+        logits = h @ self.embed.weight.T
+        if not self.cfg.pointer:
+            return logits
+        return self._with_pointer(input_ids, h, logits, local, mirror, response, keep)
+
+    def _with_pointer(self, input_ids, h, logits, local, mirror, response, keep):
+        """Pointer-generator output: log(g softmax(logits) + (1 - g) p_copy), where p_copy puts
+        an attention distribution over the prompt's positions onto their tokens (scores: query
+        . key + a learned bias per segment pair and forward / mirror offset)."""
+        R, B, L = self.cfg.max_relative, *input_ids.shape
+        q, k = self.pointer(h).chunk(2, dim=-1)
+        scores = q @ k.transpose(1, 2) / q.shape[-1] ** 0.5
+        pair = (2 * response[:, :, None] + response[:, None, :]).long() * (2 * R + 1)
+        table = self.pointer_relative.view(2, -1)
+        for which, pos in enumerate((local, mirror)):
+            offset = (pos[:, :, None] - pos[:, None, :]).clamp(-R, R) + R
+            scores = scores + table[which][pair + offset]
+        allowed = ~response[:, None, :].expand(B, L, L)
+        if keep is not None:
+            allowed = allowed & keep[:, None, :]
+        attn = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+        onehot = F.one_hot(input_ids, self.cfg.vocab_size).to(attn.dtype)
+        gate = torch.sigmoid(self.gate(h))
+        mixed = gate * torch.softmax(logits, dim=-1) + (1 - gate) * (attn @ onehot)
+        return torch.log(mixed.clamp_min(1e-12))
+
+    def _coverage(self, input_ids: torch.Tensor, response: torch.Tensor) -> torch.Tensor:
+        """For each prompt token, how many unmasked response tokens equal it (clamped to 3);
+        0 for response tokens. What lets the model avoid an item it already wrote (shuffle) or
+        place the new word exactly once (replace at a random position)."""
+        if self.cfg.mask_token is None:
+            return torch.zeros_like(input_ids)
+        written = response & (input_ids != self.cfg.mask_token)
+        same = (input_ids[:, :, None] == input_ids[:, None, :]) & written[:, None, :]
+        return same.sum(-1).masked_fill(response, 0).clamp(max=3)
+
+    def _relative_bias(self, rotary: torch.Tensor, response: torch.Tensor) -> torch.Tensor:
+        """[B, H, L, L] attention bias from each head's positions and the segment pair."""
+        R = self.cfg.max_relative
+        offset = (rotary[:, :, :, None] - rotary[:, :, None, :]).clamp(-R, R) + R
+        pair = (2 * response[:, :, None] + response[:, None, :]).long()  # [B, L, L]
+        index = pair[:, None] * (2 * R + 1) + offset  # [B, H, L, L] into the flat table
+        heads = torch.arange(self.cfg.heads, device=index.device)[None, :, None, None]
+        return self.relative.view(self.cfg.heads, -1)[heads, index]
 
     def _segments(self, input_ids: torch.Tensor, positions: torch.Tensor):
         """(position within the prompt or the response, distance to the end of the prompt (0 in

@@ -24,7 +24,8 @@ class LearnedTrainable:
         import torch
 
         torch.manual_seed(seed)
-        cfg = TinyConfig(vocab_size=len(tokenizer), response_marker=tokenizer.assistant_id, **arch)
+        cfg = TinyConfig(vocab_size=len(tokenizer), response_marker=tokenizer.assistant_id,
+                         mask_token=tokenizer.mask_token_id, **arch)
         return cls(TinyDiffusionLM(cfg), tokenizer, device=device)
 
     @classmethod
