@@ -85,6 +85,11 @@ def test_backend_decodes_with_and_without_the_skeleton(tmp_path):
         assert kept == [s for s in skeleton if s != backend.tokenizer.mask_token_id]
     again = get_model(f"learned:{folder}", infill=True).generate(reqs)
     assert [g.token_ids for g in again] == [g.token_ids for g in infill]
+    # a request decodes the same alone and beside a longer (left-padded) prompt
+    long = load_task("list_ops/replace_index_n3")[0]
+    mixed = get_model(f"learned:{folder}").generate([dataclasses.replace(
+        reqs[0], messages=long.messages, sample=long), reqs[1]])
+    assert mixed[1].token_ids == free[1].token_ids
     with pytest.raises(ConfigError, match="skeleton"):
         get_model(f"learned:{folder}", infill=True).generate([dataclasses.replace(
             reqs[0], sample=load_task("rec/cumsum")[0])])

@@ -75,9 +75,10 @@ def pattern_lines(table: Any) -> list[str]:
 
 
 def run_learned_demo(out: str | Path = "demo-out-learned", limit: int | None = None,
-                     progress: bool = True, recipe: Recipe = DEMO_RECIPE) -> dict[str, Any]:
-    """Train or reuse the model, run the sweep into ``out/results``, report into
-    ``out/report``; print the comparison. Returns ``{"table", "manifest", "report"}``."""
+                     progress: bool = True, recipe: Recipe | None = None) -> dict[str, Any]:
+    """Train or reuse the model (``recipe``, default ``DEMO_RECIPE``), run the sweep into
+    ``out/results``, report into ``out/report``; print the comparison. Returns ``{"table",
+    "manifest", "report"}``."""
     import pandas as pd
 
     from ..report import build_report
@@ -85,6 +86,7 @@ def run_learned_demo(out: str | Path = "demo-out-learned", limit: int | None = N
     from ..runner.spec import spec_from_dict
     from ..train.manifest import read_manifest
 
+    recipe = recipe or DEMO_RECIPE
     model_dir = ensure_model(recipe, progress=progress)
     manifest = read_manifest(model_dir.parent)
     spec = spec_from_dict(demo_config(model_dir, recipe, limit or 32), where="learned demo")
