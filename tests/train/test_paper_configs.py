@@ -12,7 +12,7 @@ PAPER = Path(__file__).resolve().parents[2] / "configs" / "paper"
 
 
 def test_fine_tuning_config_is_the_paper_recipe():
-    spec = train_spec(load_train_config(PAPER / "finetune_llada15.yaml"))
+    spec = train_spec(load_train_config(PAPER / "train" / "finetune_llada15.yaml"))
     assert spec.model == "hf-dllm:GSAI-ML/LLaDA-1.5" and spec.tasks == ["waiting_line/*"]
     assert (spec.lora.r, spec.lora.alpha, spec.lora.dropout) == (128, 256, 0.05)
     assert spec.lora.targets == ["q_proj", "k_proj", "v_proj"]
