@@ -107,3 +107,16 @@ def test_cache_is_keyed_by_the_recipe(tmp_path, monkeypatch):
     assert (folder / "model.safetensors").stat().st_mtime_ns == stamp  # reused, not retrained
     assert Recipe(**{**TINY, "steps": 5}).key() != recipe.key()
     assert Recipe(**{**TINY, "steps": 4}).key() == recipe.key()
+
+
+def test_training_is_deterministic_given_the_seed(tmp_path):
+    from safetensors.torch import load_file
+
+    recipe = Recipe(**{**TINY, "steps": 6})
+    a = ensure_model(recipe, cache_dir=tmp_path / "a", progress=False)
+    b = ensure_model(recipe, cache_dir=tmp_path / "b", progress=False)
+    c = ensure_model(Recipe(**{**TINY, "steps": 6, "seed": 1}), cache_dir=tmp_path / "c",
+                     progress=False)
+    wa, wb, wc = (load_file(str(p / "model.safetensors")) for p in (a, b, c))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    assert not all(torch.equal(wa[k], wc[k]) for k in wa)

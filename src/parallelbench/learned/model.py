@@ -32,13 +32,14 @@ from ..errors import ConfigError
 
 @dataclass(frozen=True)
 class TinyConfig:
-    """Architecture of the small model (defaults: ~0.8 M parameters)."""
+    """Architecture of the small model (the demo recipe: dim 64, 2 layers, 2 heads, MLP 256:
+    about 0.1 M parameters)."""
 
     vocab_size: int
-    dim: int = 128
-    layers: int = 4
-    heads: int = 4
-    mlp: int = 512
+    dim: int = 64
+    layers: int = 2
+    heads: int = 2
+    mlp: int = 256
     rope_base: float = 10000.0
     response_marker: int | None = None
     max_positions: int = 512

@@ -29,12 +29,12 @@ class Recipe:
     lengths: tuple[int, ...] = (4, 5, 6, 7, 8)
     samples: int = 2000
     gen_length: int = 20
-    dim: int = 128
-    layers: int = 4
-    heads: int = 4
-    mlp: int = 512
+    dim: int = 64
+    layers: int = 2
+    heads: int = 2
+    mlp: int = 256
     mirror_heads: int | None = None
-    steps: int = 1500
+    steps: int = 3000
     batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 0.01
