@@ -3,7 +3,6 @@
 (the models area's upstream kit) with a tokenizer covering the training tasks."""
 from __future__ import annotations
 
-
 import pytest
 from train_testkit import load_kit, task_tokenizer
 
