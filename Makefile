@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test install clean bench
+.PHONY: demo demo-learned test install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/parallelbench demo
+
+demo-learned: $(STAMP)
+	$(VENV)/bin/parallelbench demo --model learned
 
 test: $(STAMP)
 	$(PY) -m pytest -q

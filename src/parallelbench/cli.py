@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "parallelbench.theory.cli",     # theory
     "parallelbench.runner.cli",     # run, results, report, demo
     "parallelbench.lmeval.cli",     # lm-eval-path, lm-eval, import, export
+    "parallelbench.train.cli",      # train
 )
 
 

@@ -21,10 +21,11 @@ def scores(name, pred, label):
 
 
 def test_registry_names_and_unknown():
-    assert list_metrics() == sorted([
-        "list_match_score", "list_shuffle_score", "list_random_insert_score",
-        "list_random_remove_score", "list_random_replace_score", "latin_square_score",
-        "sudoku_score", "sentence_to_words_score", "summary_score", "paraphrase_score"])
+    lists = ["list_match_score", "list_shuffle_score", "list_random_insert_score",
+             "list_random_remove_score", "list_random_replace_score"]
+    assert list_metrics() == sorted(lists + [f"cot_{name}" for name in lists] + [
+        "latin_square_score", "sudoku_score", "sentence_to_words_score", "summary_score",
+        "paraphrase_score", "math_op_score", "domino_score"])
     with pytest.raises(ConfigError, match="list_match_score"):
         get_metric("exact_match")
     m = get_metric("list_match_score")

@@ -13,6 +13,10 @@ NO_PERFECT_REFERENCE = {"paraphrase", "words_to_sentence"}
 WITH_REFERENCE = [t.name for t in registered_tasks() if t.op not in NO_PERFECT_REFERENCE]
 
 
+# The reference's cumsum answers are unquoted number lists ("[1, 3, 6]"), which the strict list
+# parser rejects: their strict score is 0 in the reference too (docs/tasks.md).
+STRICT_ZERO = {"cumsum"}
+
 def test_paraphrase_reference_is_an_example_paraphrase(get_metric):
     task = load_task("paraphrase_summarize/chatgpt-paraphrases")
     for sample in task:
@@ -48,7 +52,9 @@ def test_reference_answers_score_one(name, get_metric):
     grammar = "harper" if task.category == "text_writing" else None  # offline, deterministic
     for sample in task:
         result = task.score(sample.reference, sample, grammar=grammar)
-        assert result["score"] == 1 and result["score_strict"] == 1, (name, sample.index, result)
+        strict = 0 if task.op in STRICT_ZERO else 1
+        assert result["score"] == 1 and result["score_strict"] == strict, (name, sample.index,
+                                                                           result)
     if task.category == "text_writing":
         assert result["grammar_backend"].startswith("harper")
 

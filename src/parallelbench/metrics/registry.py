@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from parallelbench.errors import ConfigError
 from parallelbench.metrics.base import Metric
+from parallelbench.metrics.cot import CotMetric
 from parallelbench.metrics.grammar import GrammarChecker
 from parallelbench.metrics.lists import (ListMatch, ListRandomInsert, ListRandomRemove,
                                          ListRandomReplace, ListShuffle)
+from parallelbench.metrics.numbers import Domino, MathOp
 from parallelbench.metrics.puzzles import LatinSquare, Sudoku
 from parallelbench.metrics.similarity import SimilarityScorer
 from parallelbench.metrics.text import Paraphrase, Summary, TextMetric, WordsToSentence
@@ -14,12 +16,15 @@ __all__ = ["get_metric", "list_metrics"]
 
 _METRICS: dict[str, type[Metric]] = {cls.name: cls for cls in (
     ListMatch, ListShuffle, ListRandomInsert, ListRandomRemove, ListRandomReplace,
-    LatinSquare, Sudoku, WordsToSentence, Summary, Paraphrase)}
+    LatinSquare, Sudoku, WordsToSentence, Summary, Paraphrase, MathOp, Domino)}
+#: Inner metrics that have a chain-of-thought form ``cot_<name>`` (final list extracted first).
+_COT_INNER = ("list_match_score", "list_shuffle_score", "list_random_insert_score",
+              "list_random_remove_score", "list_random_replace_score")
 
 
 def list_metrics() -> list[str]:
     """The known metric names, sorted."""
-    return sorted(_METRICS)
+    return sorted([*_METRICS, *(f"cot_{name}" for name in _COT_INNER)])
 
 
 def get_metric(name: str, grammar: GrammarChecker | str | None = None,
@@ -31,6 +36,8 @@ def get_metric(name: str, grammar: GrammarChecker | str | None = None,
     ``paraphrase_score``. Other metrics ignore them. Backends named here are resolved on first
     use. Raises ``ConfigError`` for an unknown name.
     """
+    if isinstance(name, str) and name.startswith("cot_") and name[4:] in _COT_INNER:
+        return CotMetric(get_metric(name[4:]))
     cls = _METRICS.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ConfigError(f"unknown metric {name!r}; known: {', '.join(list_metrics())}")

@@ -142,6 +142,7 @@ _LAZY: dict[str, str] = {
     "openai": "parallelbench.models.openai_api",
     "anthropic": "parallelbench.models.anthropic_api",
     "mock": "parallelbench.models.mock",
+    "learned": "parallelbench.learned.backend",
 }
 
 

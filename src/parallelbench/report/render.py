@@ -55,9 +55,12 @@ def _model_slug(model: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
 
 
-def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
+def build_report(results_dir: str | Path, out_dir: str | Path,
+                 extra_sections: list[tuple[str, pd.DataFrame]] | None = None,
+                 note: str | None = None) -> list[Path]:
     """Write ``report.md``, ``report.html`` (PNG figures embedded as base64), the figures and
-    the leaderboard files under ``out_dir``; returns the paths written."""
+    the leaderboard files under ``out_dir``; returns the paths written. ``extra_sections``
+    (caption, table) come first and ``note`` is added to the introduction (used by demos)."""
     from ..userfiles import make_dir, output_dir
 
     output_dir(out_dir, "report folder")
@@ -94,7 +97,7 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
     # Sections at the top of the report: whether the numbers compare with the paper's, then the
     # sweep summary (what was run).
     top = [("Sweep summary", sweep_summary(manifest, records, errors))]
-    sections = top + [
+    sections = top + list(extra_sections or []) + [
         ("Leaderboard metric (tokens per step at mean accuracy >= 80/75/70 %)", _headline_table(curves)),
         ("Mean over tasks per configuration", curves),
         ("Oracle (per-sample best threshold, fewest steps)", oracle_df),
@@ -106,6 +109,8 @@ def build_report(results_dir: str | Path, out_dir: str | Path) -> list[Path]:
              f"git {manifest.get('git_commit') or 'n/a'}, metric backends {manifest.get('backends') or 'n/a'}. "
              f"Accuracy intervals (acc_lo..acc_hi, score_lo..score_hi; error bars in the figures) "
              f"are 95% Wilson intervals over the samples behind each number.")
+    if note:
+        intro += f" {note}."
 
     from ..runner.comparability import format_section
 

@@ -72,7 +72,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     rep.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="ideal model, main strategies, k in {1,2,4,all}: table + report (< 2 min)")
-    demo.add_argument("--out", default="demo-out", help="output directory (default ./demo-out)")
+    demo.add_argument("--model", choices=("ideal", "learned"), default="ideal",
+                      help="learned: train (first time, cached) a small dLLM on CPU and compare it with the ideal model")
+    demo.add_argument("--out", help="output directory (default ./demo-out, ./demo-out-learned)")
     demo.add_argument("--limit", type=int, help="samples per task, spread over list lengths (default 16)")
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=cmd_demo)
@@ -232,10 +234,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..userfiles import output_dir
-    from .demo import run_demo
 
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be >= 1, got {args.limit}")
-    output_dir(args.out, "demo folder")
-    run_demo(args.out, limit=args.limit, progress=not args.no_progress)
+    if args.model == "learned":
+        from ..learned.demo import run_learned_demo
+
+        out = args.out or "demo-out-learned"
+        output_dir(out, "demo folder")
+        run_learned_demo(out, limit=args.limit, progress=not args.no_progress)
+        return 0
+    from .demo import run_demo
+
+    out = args.out or "demo-out"
+    output_dir(out, "demo folder")
+    run_demo(out, limit=args.limit, progress=not args.no_progress)
     return 0

@@ -5,6 +5,7 @@ rendering (``format_list``, ``render_messages``) and for the built-in generators
 """
 from .lists import derive_seed, generate_list_records
 from .loader import list_tasks, load_task
+from . import extra as _extra  # noqa: F401,E402 - registers the extra task families
 from .puzzles import generate_latin_records, generate_sudoku_records, solve_sudoku
 from .registry import registered_names
 from .render import format_list, format_words, render_messages

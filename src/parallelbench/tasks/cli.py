@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from .generate import generate_from_config
 from .loader import list_tasks, load_task
 from .task import aggregate
@@ -48,9 +48,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_backend_flags(p)
     p.set_defaults(func=_cmd_score)
 
-    p = sub.add_parser("generate", help="write custom list tasks in the official layout")
-    p.add_argument("config", help="generate config (YAML), see configs/tasks/")
-    p.add_argument("--out", required=True, help="output folder (use it as --data-dir)")
+    p = sub.add_parser("generate", help="write custom list tasks (or training splits) in the "
+                                        "official layout")
+    p.add_argument("config", nargs="?", help="generate config (YAML), see configs/tasks/ and "
+                                             "configs/train/")
+    p.add_argument("--out", required=True, help="output folder (use it as --data-dir; a "
+                                                "training split goes to OUT/train)")
+    p.add_argument("--split", choices=["test", "train"], default="test",
+                   help="train: the training split (base seed train_seed, default 123), "
+                        "written to OUT/train without any prompt of the test split")
+    p.add_argument("--tasks", help="--split train of built-in generator tasks instead of a "
+                                   "config: names or globs, comma-separated")
+    p.add_argument("--num-samples", type=int, default=1000,
+                   help="with --tasks: training samples per task (default 1000)")
+    p.add_argument("--seed", type=int, help="with --tasks: base seed of the training split "
+                                            "(default 123)")
+    p.add_argument("--exclude-data-dir", help="also keep out every prompt of the test files "
+                                              "under this folder (e.g. the official files)")
     p.add_argument("--force", action="store_true",
                    help="overwrite existing task files and merge into an existing task_config.yaml")
     p.set_defaults(func=_cmd_generate)
@@ -144,6 +158,25 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    for path in generate_from_config(args.config, args.out, force=args.force):
-        print(path)
+    if args.split == "test":
+        if args.tasks or not args.config:
+            raise ConfigError("give a generate config (--tasks writes training splits: add "
+                              "--split train)")
+        for path in generate_from_config(args.config, args.out, force=args.force):
+            print(path)
+        return 0
+    from .splits import TRAIN_SEED, generator_tasks, write_train_from_config, write_train_tasks
+
+    if bool(args.tasks) == bool(args.config):
+        raise ConfigError("--split train needs either a generate config or --tasks (not both)")
+    if args.config:
+        written = write_train_from_config(args.config, args.out, args.exclude_data_dir)
+    else:
+        names = generator_tasks([t.strip() for t in args.tasks.split(",") if t.strip()])
+        written = write_train_tasks(names, args.out, args.num_samples,
+                                    TRAIN_SEED if args.seed is None else args.seed,
+                                    args.exclude_data_dir)
+    for path, removed in written:
+        print(f"{path}" + (f"  ({removed} samples equal to a test prompt removed)"
+                           if removed else ""))
     return 0

@@ -27,13 +27,19 @@ from typing import Any
 from ..errors import ConfigError
 from ..userfiles import make_dir, output_dir, read_lines, read_yaml
 from . import prompts
-from .lists import (LETTERS, builtin_name_parts, by_last_name, derive_seed,
+from .lists import (LETTERS, builtin_name_parts, builtin_words, by_last_name, derive_seed,
                     generate_list_records, name_pool)
+from .generate_extra import EXTRA_KEYS, EXTRA_OPS, build_extra_records, extra_task_config
 from .official import CONFIG_FILE, METRIC_BY_OP, write_task_files
 from .render import LIST_OPS
 
 _TASK_KEYS = {"name", "op", "items", "min_length", "max_length", "lengths", "samples_per_length",
-              "shots", "seed", "prompt", "sort"}
+              "shots", "seed", "train_seed", "test_split", "exclude_tasks", "prompt", "sort",
+              *EXTRA_KEYS}
+SPLITS = ("test", "train")
+#: Base seed of the training split unless a config gives ``train_seed`` (the reference's
+#: training configs use 123; its test sets 42).
+TRAIN_SEED = 123
 _BAD_CHARS = set('"\\,[]{}\n\r')
 
 
@@ -59,10 +65,13 @@ def _pool(spec: Any, base_dir: Path) -> tuple[list[str], str]:
         return list(LETTERS), "list_ops"
     if spec == "names":
         return name_pool(*builtin_name_parts()), "waiting_line"
+    if spec == "words":
+        return builtin_words(), "list_ops"
     if isinstance(spec, str) and spec:
         path = Path(spec).expanduser()
         return read_items(path if path.is_absolute() else base_dir / path), "list_ops"
-    raise ConfigError(f"items must be 'letters', 'names' or a word file path, got {spec!r}")
+    raise ConfigError(f"items must be 'letters', 'names', 'words' or a word file path, got "
+                      f"{spec!r}")
 
 
 def _lengths(entry: dict[str, Any]) -> list[int]:
@@ -90,14 +99,30 @@ def _check_prompt(template: str, op: str) -> None:
         raise ConfigError(f"prompt for {op} must contain {{context}}")
 
 
-def build_task(entry: dict[str, Any], group: str, base_dir: Path) -> tuple[str, list, dict]:
-    """Records and task_config entry of one task of a generate config."""
+def split_seed(entry: dict[str, Any], split: str) -> int:
+    """Base seed of a split: ``seed`` (default 42) for test, ``train_seed`` (default 123) for
+    train; the two must differ so the splits come from different random streams."""
+    if split not in SPLITS:
+        raise ConfigError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    test, train = entry.get("seed", 42), entry.get("train_seed", TRAIN_SEED)
+    for key, value in (("seed", test), ("train_seed", train)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
+    if split == "train" and train == test:
+        raise ConfigError(f"train_seed equals seed ({test}): the training split needs its own "
+                          f"seed")
+    return train if split == "train" else test
+
+
+def build_task(entry: dict[str, Any], group: str, base_dir: Path,
+               split: str = "test") -> tuple[str, list, dict]:
+    """Records and task_config entry of one task of a generate config (``split``: which seed)."""
     unknown = set(entry) - _TASK_KEYS - {"group", "tasks"}
     if unknown:
         raise ConfigError(f"unknown key(s) in generate config: {', '.join(sorted(unknown))}")
     op = entry.get("op")
-    if op not in LIST_OPS:
-        raise ConfigError(f"op must be one of {', '.join(LIST_OPS)}, got {op!r}")
+    if op not in LIST_OPS and op not in EXTRA_OPS:
+        raise ConfigError(f"op must be one of {', '.join(LIST_OPS + EXTRA_OPS)}, got {op!r}")
     stem = str(entry.get("name") or op)
     pool, category = _pool(entry.get("items", "letters"), base_dir)
     lengths = _lengths(entry)
@@ -105,16 +130,23 @@ def build_task(entry: dict[str, Any], group: str, base_dir: Path) -> tuple[str, 
     shots = entry.get("shots", 1)
     if not isinstance(per, int) or per < 1 or not isinstance(shots, int) or shots < 0:
         raise ConfigError("samples_per_length must be >= 1 and shots >= 0 (integers)")
+    seed = derive_seed(stem, split_seed(entry, split))
+    common = {"name": f"{group}/{stem}", "op": op, "seed": seed, "split": split,
+              "min_length": lengths[0], "max_length": lengths[-1], "lengths": lengths,
+              "samples_per_length": per, "icl_example_count": shots}
+    if op in EXTRA_OPS:
+        category, metric, template = extra_task_config(op, entry.get("prompt"))
+        records, extra = build_extra_records(entry, op, pool, lengths, per, seed)
+        return f"{group}/{stem}", records, {
+            **common, "type": op.split("_")[0], "category": category, "metric": metric,
+            "prompt": template, "num_samples": len(records),
+            "words": str(entry.get("items", "letters")), **extra}
     table = prompts.WAITING_LINE_PROMPTS if category == "waiting_line" else prompts.LIST_OP_PROMPTS
     template = entry.get("prompt") or table[op]
     _check_prompt(template, op)
     sort = entry.get("sort", "plain")  # the reference's order: the whole "First Last" string
     if sort not in ("plain", "last_name"):
         raise ConfigError(f"sort must be 'plain' or 'last_name', got {sort!r}")
-    base = entry.get("seed", 42)
-    if not isinstance(base, int):
-        raise ConfigError(f"seed must be an integer, got {base!r}")
-    seed = derive_seed(stem, base)
     kw = dict(seed=seed, shots=shots, distinct_names=category == "waiting_line",
               sort_key=by_last_name if sort == "last_name" else sorted)
     if lengths == list(range(lengths[0], lengths[-1] + 1)):
@@ -125,24 +157,16 @@ def build_task(entry: dict[str, Any], group: str, base_dir: Path) -> tuple[str, 
         records = [r for n in lengths for r in generate_list_records(
             op, pool, min_length=n, max_length=n, num_samples=per, samples_per_length=per, **kw)]
     kind = op.split("_")[0]
-    config = {"name": f"{group}/{stem}", "type": kind, "op": op, "category": category,
-              "metric": METRIC_BY_OP[op], "prompt": template, "seed": seed,
-              "min_length": lengths[0], "max_length": lengths[-1], "lengths": lengths,
-              "num_samples": len(records), "samples_per_length": per,
-              "icl_example_count": shots, "words": str(entry.get("items", "letters")),
-              "sort": sort}
+    config = {**common, "type": kind, "category": category, "metric": METRIC_BY_OP[op],
+              "prompt": template, "num_samples": len(records),
+              "words": str(entry.get("items", "letters")), "sort": sort}
     if kind in ("insert", "remove", "replace"):
         config["random_index"] = op.endswith("_random")
     return f"{group}/{stem}", records, config
 
 
-def generate_from_config(config_path: str | Path, out_dir: str | Path,
-                         force: bool = False) -> list[Path]:
-    """Write every task of a generate config; returns the written ``.jsonl`` paths.
-
-    Every task is built and checked before anything is written. Existing task files, or an
-    existing ``task_config.yaml`` in the group folder, are never overwritten unless ``force``
-    (then task files are replaced and the config entries merged)."""
+def load_generate_config(config_path: str | Path) -> tuple[Path, str, dict, list[dict]]:
+    """``(path, group, defaults, task entries)`` of a generate config, validated."""
     path = Path(config_path)
     config = read_yaml(path, "generate config")
     if not isinstance(config, dict) or not isinstance(config.get("tasks"), list) \
@@ -152,10 +176,23 @@ def generate_from_config(config_path: str | Path, out_dir: str | Path,
     if "/" in group or group.startswith((".", "_")):
         raise ConfigError(f"{path}: group must be a plain folder name, got {group!r}")
     defaults = {k: v for k, v in config.items() if k not in ("tasks", "group")}
-    built: dict[str, tuple[list, dict]] = {}
     for i, task in enumerate(config["tasks"]):
         if not isinstance(task, dict):
             raise ConfigError(f"{path}: tasks[{i}] must be a mapping")
+    return path, group, defaults, config["tasks"]
+
+
+def generate_from_config(config_path: str | Path, out_dir: str | Path,
+                         force: bool = False) -> list[Path]:
+    """Write every task of a generate config (test split); returns the written ``.jsonl`` paths.
+    ``parallelbench.tasks.splits.write_train_from_config`` writes the training split.
+
+    Every task is built and checked before anything is written. Existing task files, or an
+    existing ``task_config.yaml`` in the group folder, are never overwritten unless ``force``
+    (then task files are replaced and the config entries merged)."""
+    path, group, defaults, tasks = load_generate_config(config_path)
+    built: dict[str, tuple[list, dict]] = {}
+    for i, task in enumerate(tasks):
         try:
             name, records, entry = build_task({**defaults, **task}, group, path.parent)
         except ConfigError as exc:

@@ -40,6 +40,16 @@ def builtin_name_parts() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(_read_lines("names/first_names.txt")), tuple(_read_lines("names/last_names.txt"))
 
 
+@lru_cache(maxsize=None)
+def builtin_words_tuple() -> tuple[str, ...]:
+    return tuple(_read_lines("words/simple_words.txt"))
+
+
+def builtin_words() -> list[str]:
+    """The project's own list of 100 everyday words (``data/words``; the ``words`` pool)."""
+    return list(builtin_words_tuple())
+
+
 def name_pool(firsts: tuple[str, ...] | list[str], lasts: tuple[str, ...] | list[str]) -> list[str]:
     """Full names, first-name-major as in the reference (order matters for regeneration)."""
     return [f"{first} {last}" for first in firsts for last in lasts]

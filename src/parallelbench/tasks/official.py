@@ -23,6 +23,9 @@ METRIC_BY_OP = {
     "replace_random": "list_random_replace_score", "latin_square": "latin_square_score",
     "sudoku": "sudoku_score", "words_to_sentence": "sentence_to_words_score",
     "summarize": "summary_score", "paraphrase": "paraphrase_score",
+    # The extra task families (tasks/extra.py).
+    "repeat_each": "list_match_score", "repeat_list": "list_match_score",
+    "math_op": "math_op_score", "cumsum": "list_match_score", "domino": "domino_score",
 }
 _CATEGORY_BY_OP = {"latin_square": "puzzle", "sudoku": "puzzle", "words_to_sentence":
                    "text_writing", "summarize": "text_writing", "paraphrase": "text_writing"}

@@ -45,14 +45,22 @@ _REGISTRY: dict[str, TaskDef] = {}
 
 
 def register(name: str, *, category: str, op: str,
-             facts: Callable[[], tuple[int, list[int]]] | None = None) -> Callable[[Builder], Builder]:
-    """Decorator registering a factory under a reference task name (``facts``: see TaskDef)."""
+             facts: Callable[[], tuple[int, list[int]]] | None = None,
+             metric: str | None = None) -> Callable[[Builder], Builder]:
+    """Decorator registering a factory under a reference task name (``facts``: see TaskDef;
+    ``metric`` defaults to the operation's reference metric)."""
 
     def deco(build: Builder) -> Builder:
-        _REGISTRY[name] = TaskDef(name, category, op, METRIC_BY_OP[op], build, facts)
+        _REGISTRY[name] = TaskDef(name, category, op, metric or METRIC_BY_OP[op], build, facts)
         return build
 
     return deco
+
+
+def register_pattern(pattern: str, make: Callable[[re.Match], tuple[Builder, dict]]) -> None:
+    """Resolve names matching ``pattern`` (a full match) with ``make(match) -> (factory,
+    fixed keyword arguments)``; ``make`` raises ``KeyError`` for a name it does not know."""
+    _PATTERNS.append((re.compile(pattern), make))
 
 
 def registered_names() -> list[str]:
@@ -276,7 +284,7 @@ def resolve(name: str) -> tuple[Builder, dict[str, Any]]:
             try:
                 return make(match)
             except KeyError:
-                break
+                continue
     close = [n for n in _REGISTRY if n.split("/")[0] == name.split("/")[0]][:12]
     raise ParallelBenchError(f"unknown task {name!r}" + (
         f"; tasks in that group: {', '.join(close)}" if close else

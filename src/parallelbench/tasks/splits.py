@@ -1,0 +1,176 @@
+"""Training splits: task data for fine-tuning, disjoint from the test sets by construction.
+
+Two guarantees (docs/training.md):
+
+* **different seeds**: a training split is generated with its own base seed (``train_seed``,
+  default 123, the reference's training configs' base) through the same generators as the test
+  split (base 42); equal seeds are refused;
+* **no test prompt**: every training record whose query prompt (the rendered last user turn)
+  equals a prompt of the test split, or of the test files under ``exclude_data_dir``, is
+  removed, and the count is recorded (``removed_test_prompts`` in ``task_config.yaml``).
+
+Files go to ``<out>/train/<group>/<task>.jsonl`` (official layout), never over an existing file.
+"""
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import ConfigError, DataError
+from .generate import TRAIN_SEED, build_task, load_generate_config
+from .official import discover, write_task_files
+from .render import user_text
+
+#: Operations without a generator (fixed word sets or external text): no training split.
+FIXED_DATA_OPS = ("words_to_sentence", "summarize", "paraphrase")
+
+
+def query_prompt(template: str, record: dict[str, Any]) -> str:
+    """The rendered query of a record (the last user turn, without one-shot examples)."""
+    return user_text(template, record["input"])
+
+
+def drop_test_prompts(records: list[dict[str, Any]], template: str,
+                      test_prompts: set[str]) -> tuple[list[dict[str, Any]], int]:
+    """``(records whose query is not a test prompt, number removed)``."""
+    kept = [r for r in records if query_prompt(template, r) not in test_prompts]
+    return kept, len(records) - len(kept)
+
+
+def _official_prompts(name: str, data_dir: str | Path | None) -> set[str]:
+    if data_dir is None:
+        return set()
+    from .loader import load_task
+
+    if name not in discover(data_dir):
+        return set()
+    return {s.prompt for s in load_task(name, data_dir=data_dir)}
+
+
+def generator_tasks(patterns: Iterable[str]) -> list[str]:
+    """Registered built-in task names matching ``patterns`` (names or globs) that have a
+    generator; an exact name that is no generator task is an error."""
+    from .loader import load_task
+    from .registry import registered_tasks
+
+    names: list[str] = []
+    for pattern in patterns:
+        if any(c in pattern for c in "*?["):
+            hits = [t.name for t in registered_tasks() if fnmatch.fnmatchcase(t.name, pattern)
+                    and t.op not in FIXED_DATA_OPS]
+            if not hits:
+                raise ConfigError(f"no generator task matches {pattern!r}")
+        else:
+            task = load_task(pattern, num_samples=1)
+            if task.op in FIXED_DATA_OPS:
+                raise ConfigError(f"{pattern} has fixed data (no generator), so no training split")
+            hits = [pattern]
+        names += [n for n in hits if n not in names]
+    return names
+
+
+def train_task(name: str, num_samples: int, seed: int = TRAIN_SEED,
+               exclude_data_dir: str | Path | None = None) -> tuple[Any, int]:
+    """``(Task, removed)``: ``num_samples`` training samples of a built-in generator task drawn
+    with base ``seed``, minus those whose prompt is in its built-in test set (base 42) or in
+    the test files of ``exclude_data_dir``."""
+    from .loader import load_task
+    from .task import Task
+
+    if seed == 42:
+        raise ConfigError("the training split needs a base seed other than 42 (the test sets')")
+    test = load_task(name)
+    if test.op in FIXED_DATA_OPS:
+        raise ConfigError(f"{name} has fixed data (no generator), so no training split")
+    train = load_task(name, num_samples=num_samples, seed=seed)
+    prompts = {s.prompt for s in test} | _official_prompts(name, exclude_data_dir)
+    records, removed = drop_test_prompts([s.record for s in train], train.template, prompts)
+    if not records:
+        raise DataError(f"{name}: every training sample equals a test prompt")
+    task = Task(name, category=train.category, op=train.op, metric=train.metric,
+                template=train.template, records=records, source="builtin-train",
+                max_tokens=train.max_tokens,
+                config={**train.config, "split": "train", "base_seed": seed})
+    return task, removed
+
+
+def _target(out_dir: str | Path, name: str) -> Path:
+    path = Path(out_dir) / "train" / f"{name}.jsonl"
+    if path.exists():
+        raise ConfigError(f"{path} already exists; choose another --out or remove it")
+    return path
+
+
+def write_train_tasks(names: list[str], out_dir: str | Path, num_samples: int,
+                      seed: int = TRAIN_SEED,
+                      exclude_data_dir: str | Path | None = None) -> list[tuple[Path, int]]:
+    """Write the training split of built-in tasks; returns ``(path, removed)`` per task."""
+    if not isinstance(num_samples, int) or num_samples < 1:
+        raise ConfigError(f"--num-samples must be a positive integer, got {num_samples!r}")
+    for name in names:
+        _target(out_dir, name)
+    written = []
+    for name in names:
+        task, removed = train_task(name, num_samples, seed, exclude_data_dir)
+        config = {**task.config, "name": name, "op": task.op, "category": task.category,
+                  "metric": task.metric, "prompt": task.template, "max_tokens": task.max_tokens,
+                  "num_samples": len(task), "removed_test_prompts": removed}
+        path = write_task_files(Path(out_dir) / "train", name, [s.record for s in task], config)
+        written.append((path, removed))
+    return written
+
+
+def default_test_tasks(op: str, items: Any) -> list[str]:
+    """Built-in test sets a training split of ``op`` on ``items`` must stay clear of."""
+    extra = {"repeat_each": "list_ops/repeat_each", "repeat_list": "list_ops/repeat_list",
+             "domino": "list_gen/domino", "cumsum": "rec/cumsum"}
+    if op in extra:
+        return [extra[op]]
+    if items == "letters" and op != "math_op":
+        return [f"list_ops/{op}"]
+    if items == "names":
+        return [f"waiting_line/{op}", f"waiting_line_n15/{op}"]
+    return []
+
+
+def _builtin_prompts(names: list[str]) -> set[str]:
+    from .loader import load_task
+
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"exclude_tasks must be a list of task names, got {names!r}")
+    return {s.prompt for name in names for s in load_task(name)}
+
+
+def write_train_from_config(config_path: str | Path, out_dir: str | Path,
+                            exclude_data_dir: str | Path | None = None
+                            ) -> list[tuple[Path, int]]:
+    """The training split of a generate config (base ``train_seed``, default 123), checked
+    against the config's own test split (base ``seed``; unless ``test_split: false``, for
+    configs that only make training data), the built-in test sets of the same
+    task (``exclude_tasks``, by default e.g. ``list_ops/<op>`` for letters) and the test files
+    under ``exclude_data_dir``."""
+    path, group, defaults, tasks = load_generate_config(config_path)
+    built = []
+    for i, entry in enumerate(tasks):
+        merged = {**defaults, **entry}
+        try:
+            name, records, config = build_task(merged, group, path.parent, split="train")
+            test_records = build_task(merged, group, path.parent)[1] \
+                if merged.get("test_split", True) else []
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: tasks[{i}]: {exc}") from None
+        _target(out_dir, name)
+        template = config["prompt"]
+        exclude = merged.get("exclude_tasks")
+        if exclude is None:
+            exclude = default_test_tasks(merged.get("op"), merged.get("items", "letters"))
+        prompts = {query_prompt(template, r) for r in test_records} | _builtin_prompts(exclude)
+        prompts |= _official_prompts(name, exclude_data_dir)
+        kept, removed = drop_test_prompts(records, template, prompts)
+        if not kept:
+            raise DataError(f"{path}: tasks[{i}]: every training sample equals a test prompt")
+        built.append((name, kept, {**config, "num_samples": len(kept),
+                                   "removed_test_prompts": removed}))
+    return [(write_task_files(Path(out_dir) / "train", name, records, config),
+             config["removed_test_prompts"]) for name, records, config in built]
