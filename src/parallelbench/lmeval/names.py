@@ -9,6 +9,7 @@ reference wrote into result files (``..._words_to_sentence_easy``, ``..._sudoku_
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from ..errors import ConfigError
@@ -62,6 +63,9 @@ def our_task_name(lm_name: str, known: dict[str, str] | None = None) -> str | No
             return ours
     if lm_name in _LEGACY:
         return _LEGACY[lm_name]
+    builtin = _builtin_names()
+    if lm_name in builtin:  # exact for every built-in task, also where '_' could split two ways
+        return builtin[lm_name]
     rest = lm_name[len(PREFIX) + 1:] if lm_name.startswith(PREFIX + "_") else None
     if rest is None:
         return None
@@ -73,6 +77,15 @@ def our_task_name(lm_name: str, known: dict[str, str] | None = None) -> str | No
         if rest.startswith(theirs) and len(rest) > len(theirs):
             return f"{ours}/{rest[len(theirs):]}"
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_names() -> dict[str, str]:
+    """lm-eval name -> ours for every built-in task (``list_ops_cot/copy`` and a custom
+    ``list_ops/cot_copy`` share ``parallelbench_list_ops_cot_copy``: the built-in one wins)."""
+    from .yamls import builtin_tasks
+
+    return {lm_task_name(name): name for name in builtin_tasks()}
 
 
 # The reference's unmasking method names (its results' ``gen_kwargs.unmasking``) -> our ids.
