@@ -147,6 +147,10 @@ def main(argv=None) -> int:
     ap.add_argument("--compile", action="store_true",
                     help="keep the torch.compile of Fast-dLLM's attention (both sides use the same model)")
     ap.add_argument("--upstream", default=str(UPSTREAM), help="folder with Fast-dLLM's llada files")
+    ap.add_argument("--confidence-dtype", default="float64", choices=("float64", "float32", "model"),
+                    help="ours: softmax precision (default float64, as Fast-dLLM's loops, so tokens can "
+                         "be compared; the LLaDA family default 'model' follows the ParallelBench "
+                         "reference and differs from Fast-dLLM in bf16)")
     ap.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     args = ap.parse_args(argv)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
@@ -171,7 +175,8 @@ def main(argv=None) -> int:
     meta = {"device": args.device, "dtype": args.dtype, "torch": torch.__version__,
             "threads": torch.get_num_threads(), "vocab": args.vocab, "hidden": args.hidden,
             "layers": args.layers, "heads": args.heads, "block": args.block, "k": args.k,
-            "threshold": args.threshold, "sharpen": args.sharpen, "peer_samples": args.peer_samples}
+            "threshold": args.threshold, "sharpen": args.sharpen, "peer_samples": args.peer_samples,
+            "confidence_dtype": args.confidence_dtype}
     print(" ".join(f"{k}={v}" for k, v in meta.items()))
     # warm-up (allocator, kernels, lazy imports); not timed
     warm = torch.randint(0, mask_id - 1, (1, 16), generator=g).to(args.device)
@@ -189,7 +194,8 @@ def main(argv=None) -> int:
             for strategy in args.strategies:
                 steps = G // args.k if strategy == "topk" else G
                 threshold = args.threshold if strategy == "threshold" else None
-                cfg = dict(gen_length=G, block_length=args.block, mask_id=mask_id)
+                cfg = dict(gen_length=G, block_length=args.block, mask_id=mask_id,
+                           confidence_dtype=args.confidence_dtype)
                 cfg.update(strategy="confidence-topk", steps=steps) if strategy == "topk" else \
                     cfg.update(strategy="confidence-threshold", threshold=threshold)
                 for cache in args.caches:

@@ -59,3 +59,18 @@ def test_bf16_threshold_one_needs_the_models_dtype():
     assert ref_nfe < 16 and int(faithful.nfe[0]) == ref_nfe  # several tokens in some step
     assert int(upcast.nfe[0]) == 16  # one per step
     assert not torch.equal(upcast.order[0], ref_order)
+
+
+def test_bf16_fast_dllm_loops_take_the_softmax_in_float64():
+    """Fast-dLLM's own loops upcast to float64 before the softmax, unlike the ParallelBench
+    reference: ``confidence_dtype='float64'`` reproduces them on a bf16 model where the family
+    default (``model``) does not."""
+    model, x = llada(torch.bfloat16), kit.prompt(0)
+    rec = kit.Recording(x.shape[1], 16)
+    out, nfe = kit.fast_dllm().generate(rec.wrap(model), x, steps=16, gen_length=16, block_length=8,
+                                        mask_id=kit.MASK, threshold=1.0)
+    reference, ref_order, _ = rec.trace(out[0, x.shape[1]:])
+    kw = dict(strategy="confidence-threshold", threshold=1.0, block_length=8)
+    as_fast_dllm = ours(model, x, 16, **kw, confidence_dtype="float64")
+    assert torch.equal(as_fast_dllm.tokens[0], reference) and torch.equal(as_fast_dllm.order[0], ref_order)
+    assert not torch.equal(ours(model, x, 16, **kw).order[0], ref_order)

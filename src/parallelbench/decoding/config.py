@@ -59,8 +59,9 @@ class DecodeConfig:
     """Precision of the softmax behind token choice and confidence: ``model`` = in the dtype the
     model returns (bf16 for bf16 weights), as the LLaDA, Dream and ParallelBench references do
     (probabilities near 1 round to 1.0, ties rank differently); ``float32`` = half-precision
-    logits are upcast first (our correction). Strategies whose reference uses a fixed precision
-    (``klass``, ``dus``, ``wino``, ``remdm``: float64; ``rcr``: float32) keep it either way."""
+    logits are upcast first (our correction); ``float64`` = as Fast-dLLM's own loops
+    (``generate``, ``generate_with_prefix_cache``/``_dual_cache``) take it. Strategies whose
+    reference uses a fixed precision (``klass``, ``dus``, ``wino``, ``remdm``: float64; ``rcr``: float32) keep it either way."""
     record_history: bool = False
     """Keep a snapshot of each row's generated region after each of its steps."""
     cache: str = "none"
@@ -167,8 +168,9 @@ class DecodeConfig:
             raise ConfigError(f"tie_break must be 'position' or 'random', got {self.tie_break!r}")
         if self.noise_convention not in ("gumbel_clean", "tempered"):
             raise ConfigError(f"unknown noise_convention {self.noise_convention!r}")
-        if self.confidence_dtype not in ("model", "float32"):
-            raise ConfigError(f"confidence_dtype must be 'model' or 'float32', got {self.confidence_dtype!r}")
+        if self.confidence_dtype not in ("model", "float32", "float64"):
+            raise ConfigError(f"confidence_dtype must be 'model', 'float32' or 'float64', "
+                              f"got {self.confidence_dtype!r}")
         if self.cache not in ("none", "prefix", "dual"):
             raise ConfigError(f"cache must be 'none', 'prefix' or 'dual', got {self.cache!r}")
         if self.schedule not in ("llada", "dream", "dream_exact"):
