@@ -67,6 +67,11 @@ class KVBackend(Protocol):
       keys/values (dual cache).
     * ``logits_range = (lo, hi)``: the absolute positions whose logits are returned, ``[b, hi-lo, V]``
       (a backend may compute only those rows of the output projection).
+    * ``positions``: optional, only for backends with ``selects_positions = True``: a boolean
+      ``[b, hi - lo]`` over the range; then only the logits of its True positions are returned,
+      as rows ``[N, V]`` in row-major order (row 0's positions first), and the output projection
+      runs on those rows alone (each row is the same product as in a full forward). Runners pass
+      it for strategies that read the candidates only (the masked positions of the block).
     * ``block``: when set, block-causal attention with that block length over absolute positions
       (a position sees every position of its own and earlier blocks); only for backends with
       ``causal_blocks``. ``None``: the model's own (bidirectional) attention.
@@ -75,15 +80,17 @@ class KVBackend(Protocol):
 
     Attributes: ``modes``, the cache modes the model supports (a subset of ``{"prefix", "dual"}``);
     ``causal_blocks``, True for block-diffusion models trained with block-causal attention (they
-    must be decoded with it, and their committed blocks are cached exactly).
+    must be decoded with it, and their committed blocks are cached exactly). Optional:
+    ``selects_positions``, True when ``forward`` takes ``positions`` (read with ``getattr``; a
+    backend without it gets windows only).
     """
 
     modes: frozenset[str]
     causal_blocks: bool
 
     def forward(self, ids: torch.Tensor, attn: torch.Tensor, *, start: int = 0, past: KV | None = None,
-                logits_range: tuple[int, int], block: int | None = None,
-                return_kv: bool = False) -> tuple[torch.Tensor, KV | None]:
+                logits_range: tuple[int, int], block: int | None = None, return_kv: bool = False,
+                positions: torch.Tensor | None = None) -> tuple[torch.Tensor, KV | None]:
         ...
 
 

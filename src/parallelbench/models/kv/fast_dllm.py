@@ -15,7 +15,7 @@ import inspect
 from typing import Any
 
 from ...decoding.cache import KV
-from .heads import find_module, head_rows
+from .heads import find_module, head_logits, head_rows
 
 
 def _params(model: Any) -> set[str]:
@@ -30,6 +30,7 @@ class FastDllmLLaDA:
 
     modes = frozenset({"prefix", "dual"})
     causal_blocks = False
+    selects_positions = True
 
     def __init__(self, model: Any):
         self.model = model
@@ -40,7 +41,8 @@ class FastDllmLLaDA:
         p = _params(model)
         return {"past_key_values", "replace_position"} <= p and "dual_cache" not in p
 
-    def forward(self, ids, attn, *, start=0, past=None, logits_range, block=None, return_kv=False):
+    def forward(self, ids, attn, *, start=0, past=None, logits_range, block=None, return_kv=False,
+                positions=None):
         import torch
 
         lo, hi = logits_range
@@ -51,9 +53,9 @@ class FastDllmLLaDA:
                 where = torch.zeros(1, attn.shape[1], dtype=torch.bool, device=ids.device)
                 where[:, start: start + ids.shape[1]] = True
                 kwargs["replace_position"] = where
-        with head_rows(self.head_input, lo - start, hi - start):
+        with head_rows(self.head_input, lo - start, hi - start, positions):
             out = self.model(ids, **kwargs)
-        logits = out.logits if self.head_input is not None else out.logits[:, lo - start: hi - start]
+        logits = head_logits(out.logits, self.head_input, lo - start, hi - start, positions)
         kv = KV([tuple(layer) for layer in out.past_key_values], seq_dim=2) if return_kv else None
         return logits, kv
 
@@ -63,6 +65,7 @@ class FastDllmDream:
 
     modes = frozenset({"prefix", "dual"})
     causal_blocks = False
+    selects_positions = True
 
     def __init__(self, model: Any):
         self.model = model
@@ -72,7 +75,8 @@ class FastDllmDream:
     def accepts(model: Any) -> bool:
         return {"past_key_values", "replace_position", "dual_cache"} <= _params(model)
 
-    def forward(self, ids, attn, *, start=0, past=None, logits_range, block=None, return_kv=False):
+    def forward(self, ids, attn, *, start=0, past=None, logits_range, block=None, return_kv=False,
+                positions=None):
         import torch
 
         lo, hi = logits_range
@@ -91,8 +95,8 @@ class FastDllmDream:
                 kwargs.update(dual_cache=True, replace_position=where)
             elif padded:
                 mask = mask[..., : start + w]
-        with head_rows(self.head_input, lo - start, hi - start):
+        with head_rows(self.head_input, lo - start, hi - start, positions):
             out = self.model(ids, mask, None, **kwargs)
-        logits = out.logits if self.head_input is not None else out.logits[:, lo - start: hi - start]
+        logits = head_logits(out.logits, self.head_input, lo - start, hi - start, positions)
         kv = KV([tuple(layer) for layer in out.past_key_values], seq_dim=1) if return_kv else None
         return logits, kv

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from ...decoding.cache import KV
-from .heads import find_module, head_rows
+from .heads import find_module, head_logits, head_rows
 
 
 class HFCacheBackend:
     """``KVBackend`` over a transformers ``DynamicCache``."""
 
     modes = frozenset({"prefix"})
+    selects_positions = True
 
     def __init__(self, model: Any, causal_blocks: bool):
         self.model, self.causal_blocks = model, causal_blocks
@@ -27,7 +28,8 @@ class HFCacheBackend:
     def is_llada2(model: Any) -> bool:
         return "llada2" in str(getattr(getattr(model, "config", None), "model_type", "")).lower()
 
-    def forward(self, ids, attn, *, start=0, past=None, logits_range, block=None, return_kv=False):
+    def forward(self, ids, attn, *, start=0, past=None, logits_range, block=None, return_kv=False,
+                positions=None):
         import torch
         from transformers import DynamicCache
 
@@ -40,17 +42,17 @@ class HFCacheBackend:
             allowed = (keys[None, :] // block) <= (queries[:, None] // block)
         keep = attn[:, :n].bool()
         mask = (allowed[None] & keep[:, None, :])[:, None]
-        positions = (attn[:, :n].long().cumsum(-1) - 1).clamp(min=0)[:, start:]
+        position_ids = (attn[:, :n].long().cumsum(-1) - 1).clamp(min=0)[:, start:]
         cache = None
         if past is not None or return_kv:
             cache = DynamicCache()
             for i, (k, v) in enumerate(past.layers if past is not None else []):
                 cache.update(k, v, i)
         lo, hi = logits_range
-        with head_rows(self.head_input, lo - start, hi - start):
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+        with head_rows(self.head_input, lo - start, hi - start, positions):
+            out = self.model(input_ids=ids, attention_mask=mask, position_ids=position_ids,
                              past_key_values=cache, use_cache=cache is not None)
-        logits = out.logits if self.head_input is not None else out.logits[:, lo - start: hi - start]
+        logits = head_logits(out.logits, self.head_input, lo - start, hi - start, positions)
         kv = None
         if return_kv:
             kv = KV([(layer.keys, layer.values) for layer in out.past_key_values.layers], seq_dim=2)
