@@ -12,6 +12,7 @@ import torch
 from decoding_testkit import BertAdapter, left_padded, tiny_bert
 from parallelbench.decoding import decode, get_strategy, list_strategies
 from parallelbench.decoding.cache import KV
+from parallelbench.decoding.config import DecodeConfig
 from parallelbench.decoding.strategies import Strategy
 from parallelbench.errors import ConfigError
 
@@ -122,3 +123,51 @@ def test_errors_before_any_forward(bert):
     with pytest.raises(ConfigError, match="'wino' cannot use cache.*own model call"):
         decode(cached, ids, attn, {**base, "strategy": "wino", "steps": None}, cache="prefix")
     assert plain.calls == cached.calls == cached.kv_backend.calls == 0
+
+
+
+class SelectingOracle(OracleBackend):
+    """The oracle with ``selects_positions``: it returns the candidates' rows ``[N, V]`` when the
+    runner passes ``positions`` (and counts those calls)."""
+
+    selects_positions = True
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.selected = 0
+
+    def forward(self, ids, attn, *, positions=None, **kw):
+        logits, kv = super().forward(ids, attn, **kw)
+        if positions is not None:
+            assert positions.dtype == torch.bool and positions.shape == logits.shape[:2]
+            self.selected += 1
+            logits = logits[positions]
+        return logits, kv
+
+
+class SelectingBert(BertAdapter):
+    def __init__(self, model, scale=1.0):
+        super().__init__(model, scale)
+        self.kv_backend = SelectingOracle(super().__call__)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.8])
+@pytest.mark.parametrize("shift", [False, True])
+@pytest.mark.parametrize("mode", ["none", "prefix", "dual"])
+@pytest.mark.parametrize("strategy", CACHEABLE)
+def test_candidate_rows_equal_the_window(bert, strategy, mode, shift, temperature):
+    """A backend that returns the candidates' logits only gives the same tokens, NFE and order as
+    one that returns windows; it is asked for them exactly when the strategy reads candidates only."""
+    ids, attn = left_padded([6, 3, 5], VOCAB, PAD, MASK)
+    cfg = dict(strategy=strategy, gen_length=G, block_length=BLOCK, mask_id=MASK, pad_id=PAD,
+               shift_logits=shift, seed=[3, 4, 5], temperature=temperature, **strategy_kwargs(strategy))
+    windows = decode(CachedBert(bert, 4.0), ids, attn, cfg, cache=mode)
+    model = SelectingBert(bert, 4.0)
+    rows = decode(model, ids, attn, cfg, cache=mode)
+    assert torch.equal(rows.tokens, windows.tokens)
+    assert torch.equal(rows.nfe, windows.nfe) and torch.equal(rows.order, windows.order)
+    backend = model.kv_backend
+    if get_strategy(strategy)(DecodeConfig.build(cfg)).candidates_only:
+        assert backend.selected == backend.calls > 0
+    else:
+        assert backend.selected == 0

@@ -30,7 +30,7 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
     G = canvas.shape[1] if canvas is not None else cfg.gen_length
     cfg.validate(G, cls.fixed_count)
     strat = cls(cfg)
-    runner = make_runner(model, cfg, cls)  # the iteration and KV-cache manager (cache mode)
+    runner = make_runner(model, cfg, strat)  # the iteration and KV-cache manager (cache mode)
     spb = cfg.steps_per_block(G) if cls.fixed_count else None
     with torch.no_grad():
         state = DecodeState(input_ids, attention_mask, cfg, canvas, runner=runner)
@@ -83,10 +83,12 @@ def _view(state: DecodeState, rows: torch.Tensor, logits: torch.Tensor, strat) -
     n_commit = state.planned_counts(rows)
     # Past the planned steps (only after re-masking) a fixed-count strategy finishes the block.
     n_commit = torch.where(n_commit < 0, candidates.sum(1), n_commit)
-    # A runner may return the logits of a window of positions (the current block) only.
-    offset = 0 if logits.shape[1] == state.G else state.logits_start
+    # A runner may return the logits of a window of positions (the current block) only, or of the
+    # candidates only ([N, V], in the model's dtype: the view casts them as it reads them).
+    offset = 0 if logits.dim() == 2 or logits.shape[1] == state.G else state.logits_start
     return StepView(state, rows, logits, candidates, n_commit, state.step_in_block[rows], start, end,
-                    candidates_only=strat.candidates_only, window_start=offset)
+                    candidates_only=strat.candidates_only, window_start=offset,
+                    dtype=state.logits_dtype(logits.dtype, strat.precision))
 
 
 def _check_inputs(input_ids, attention_mask, canvas, cfg: DecodeConfig) -> None:

@@ -14,7 +14,7 @@ def row_uniform(view, shape: tuple[int, ...]) -> torch.Tensor:
     """Float64 U(0,1) draws of ``shape`` per row of the view, each from that row's generator
     (so a row's draws do not depend on which other rows share the step)."""
     draws = [torch.rand(shape, generator=g, dtype=torch.float64) for g in view.generators]
-    return torch.stack(draws).to(view.window.device)
+    return torch.stack(draws).to(view.device)
 
 
 _per_row_uniform = row_uniform  # old private name, kept for strategies written against it
@@ -38,25 +38,32 @@ def propose(view) -> tuple[torch.Tensor, torch.Tensor]:
         if cfg.temperature == 0:
             if logits.dtype in _LOW_PRECISION:
                 return _greedy_softmax(logits, mask_id)
-            return _greedy(logits, view.state.scratch(logits.shape, logits.dtype), mask_id)
+            b, G, V = logits.shape
+            src, index = _rows(logits, torch.ones((b, G), dtype=torch.bool, device=logits.device), 0)
+            x, c = _greedy_rows(src, index, logits.dtype, mask_id, view.state)
+            return x.view(b, G), c.view(b, G)
         noise = row_uniform(view, tuple(logits.shape[1:]))
         return _sample(view.logits, noise, cfg, probs=view.probs if cfg.noise_convention == "gumbel_clean" else None)
     idx = view.candidates
-    flat = _gather(view, idx)  # [N, V] in a reused buffer: scored in place
-    if cfg.temperature == 0:
-        x, c = _greedy_softmax(flat, mask_id) if flat.dtype in _LOW_PRECISION else _greedy(flat, flat, mask_id)
+    if cfg.temperature == 0 and view.dtype not in _LOW_PRECISION:
+        src, index = _candidate_rows(view, idx)  # no copy: scored chunk by chunk
+        x, c = _greedy_rows(src, index, view.dtype, mask_id, view.state)
     else:
-        if mask_id is not None:
-            flat[:, mask_id] = NEG_INF
-        # Each row draws noise for its own candidates only, from its own generator.
-        counts, V = idx.sum(1).tolist(), flat.shape[1]
-        noise = torch.cat([torch.rand((n, V), generator=g, dtype=torch.float64)
-                           for n, g in zip(counts, view.generators)]).to(flat.device)
-        x, c = _sample(flat, noise, cfg)
+        flat = _gather(view, idx)  # [N, V] in a reused buffer: scored in place
+        if cfg.temperature == 0:
+            x, c = _greedy_softmax(flat, mask_id)
+        else:
+            if mask_id is not None:
+                flat[:, mask_id] = NEG_INF
+            # Each row draws noise for its own candidates only, from its own generator.
+            counts, V = idx.sum(1).tolist(), flat.shape[1]
+            noise = torch.cat([torch.rand((n, V), generator=g, dtype=torch.float64)
+                               for n, g in zip(counts, view.generators)]).to(flat.device)
+            x, c = _sample(flat, noise, cfg)
     x_hat = view.state.gen[view.rows].clone()
     x_hat[idx] = x
-    conf = torch.zeros(idx.shape, dtype=flat.dtype, device=flat.device)
-    conf[idx] = c.to(flat.dtype)
+    conf = torch.zeros(idx.shape, dtype=view.dtype, device=view.device)
+    conf[idx] = c.to(view.dtype)
     return x_hat, conf
 
 
@@ -73,22 +80,76 @@ def _sample(logits: torch.Tensor, u: torch.Tensor, cfg, probs=None) -> tuple[tor
     return x_hat, tempered.gather(-1, x_hat[..., None]).squeeze(-1).to(logits.dtype)
 
 
-def _gather(view, idx: torch.Tensor) -> torch.Tensor:
-    """The logits at the True positions of ``idx [b, G]`` (all inside the view's window) as an
-    [N, V] copy in the state's reused work buffer (a fresh large allocation per step costs more
-    than the copy itself)."""
-    raw, start = view.window, view.window_start
-    b, G, V = raw.shape
+def _rows(raw: torch.Tensor, idx: torch.Tensor, start: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(src, index)``: the logits ``raw [b, w, V]`` (generated positions from ``start``) at the
+    True positions of ``idx [b, G]`` are rows ``index`` of the 2-D ``src [M, V]`` (``index`` None:
+    every row of ``src``, in order). No copy in the usual layout (a position slice of a
+    contiguous ``[b, L, V]`` output: every position is one row of the underlying storage)."""
+    b, w, V = raw.shape
     rows, pos = idx.nonzero(as_tuple=True)
-    pos = pos - start
-    out = view.state.scratch(torch.Size((rows.numel(), V)), raw.dtype)
     s0, s1, s2 = raw.stride()
     if s2 == 1 and s1 == V and s0 % V == 0:
-        # The usual layout (a position slice of a contiguous [b, L, V] output): every position is
-        # one row of the underlying storage, so a single index_select fills the buffer.
-        storage_rows = raw.as_strided(((b - 1) * (s0 // V) + G, V), (V, 1))
-        return torch.index_select(storage_rows, 0, rows * (s0 // V) + pos, out=out)
-    return out.copy_(raw[idx[:, start: start + G]])
+        storage_rows = raw.as_strided(((b - 1) * (s0 // V) + w, V), (V, 1))
+        return storage_rows, rows * (s0 // V) + (pos - start)
+    return raw[idx[:, start: start + w]], None
+
+
+def _candidate_rows(view, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``_rows`` of the view's candidates: the runner's ``candidate_logits`` as they are, or
+    rows of the window."""
+    if view.candidate_logits is not None:
+        return view.candidate_logits, None
+    return _rows(view.window, idx, view.window_start)
+
+
+def _gather(view, idx: torch.Tensor) -> torch.Tensor:
+    """The logits at the True positions of ``idx [b, G]`` (the view's candidates) as an [N, V]
+    copy in ``view.dtype`` in the state's reused work buffer (a fresh large allocation per step
+    costs more than the copy itself); the caller may modify it."""
+    src, index = _candidate_rows(view, idx)
+    n = src.shape[0] if index is None else index.numel()
+    out = view.state.scratch(torch.Size((n, src.shape[1])), view.dtype)
+    if index is None:
+        return out.copy_(src)
+    if src.dtype == out.dtype:
+        return torch.index_select(src, 0, index, out=out)
+    return out.copy_(src[index])
+
+
+_CHUNK_BYTES = 2 << 20
+"""Work-buffer size of the greedy confidence: rows are scored in chunks of about this size, so
+the exp and sum read the work buffer from the cache rather than from memory."""
+
+
+def _chunks(n: int, row_bytes: int) -> list[tuple[int, int]]:
+    """Row ranges ``[lo, hi)`` covering ``n`` rows in near-equal chunks of about ``_CHUNK_BYTES``
+    (at least 4 rows each, so no chunk but a lone row is a single-row reduction)."""
+    per = max(4, _CHUNK_BYTES // max(row_bytes, 1))
+    k = max(1, -(-n // per))
+    bounds = [n * i // k for i in range(k + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _greedy_rows(src: torch.Tensor, index: torch.Tensor | None, dtype: torch.dtype, mask_id: int | None,
+                 state) -> tuple[torch.Tensor, torch.Tensor]:
+    """``_greedy`` of rows ``index`` of ``src [M, V]`` (None: all rows) in ``dtype``, chunk by
+    chunk through the state's work buffer: the logits are read once and never copied whole (a
+    cast to ``dtype``, e.g. float64 confidences of float32 logits, happens per chunk). Each row's
+    result is the same as ``_greedy`` of the whole [N, V] tensor (every operation is row-wise)."""
+    n = src.shape[0] if index is None else index.numel()
+    V = src.shape[1]
+    x_hat = torch.empty(n, dtype=torch.long, device=src.device)
+    conf = torch.empty(n, dtype=dtype, device=src.device)
+    for lo, hi in _chunks(n, V * dtype.itemsize):
+        work = state.scratch(torch.Size((hi - lo, V)), dtype)
+        if index is not None and src.dtype == dtype:
+            raw = torch.index_select(src, 0, index[lo:hi], out=work)
+        else:
+            raw = src[lo:hi] if index is None else src[index[lo:hi]]
+            if raw.dtype != dtype:
+                raw = work.copy_(raw)
+        x_hat[lo:hi], conf[lo:hi] = _greedy(raw, work, mask_id)
+    return x_hat, conf
 
 
 _LOW_PRECISION = (torch.bfloat16, torch.float16)

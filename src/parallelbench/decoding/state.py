@@ -102,17 +102,24 @@ class DecodeState:
         """One model call on the given rows through the run's runner (cache mode); returns the
         logits ``[b, G, V]`` of the generated region, or of the runner's window of it (as the model
         computed them: the mask token is not yet suppressed, see ``StepView.logits``), in the
-        precision ``cast_logits`` picks."""
-        return self.cast_logits(self.runner.logits(model, self, rows), precision)
+        precision ``cast_logits`` picks. A runner that computes the candidates' logits only
+        returns them as ``[N, V]`` rows, left in the model's dtype: ``StepView`` casts them to
+        ``logits_dtype`` chunk by chunk as it scores them (no full-size copy)."""
+        logits = self.runner.logits(model, self, rows)
+        return logits if logits.dim() == 2 else self.cast_logits(logits, precision)
 
-    def cast_logits(self, logits: torch.Tensor, precision: str | None = None) -> torch.Tensor:
-        """Logits in the precision the confidences are taken in: ``precision`` (a strategy's
-        fixed reference precision, ``float32``/``float64``) or the config's ``confidence_dtype``
+    def logits_dtype(self, dtype: torch.dtype, precision: str | None = None) -> torch.dtype:
+        """The dtype ``cast_logits`` gives logits of ``dtype``: ``precision`` (a strategy's fixed
+        reference precision, ``float32``/``float64``) or the config's ``confidence_dtype``
         (``model``: unchanged; ``float32``: half precision upcast). Never downcasts."""
         want = precision or self.cfg.confidence_dtype
-        if want == "model" or logits.dtype == torch.float64:
-            return logits
-        target = torch.float64 if want == "float64" else torch.float32
+        if want == "model" or dtype == torch.float64:
+            return dtype
+        return torch.float64 if want == "float64" else torch.float32
+
+    def cast_logits(self, logits: torch.Tensor, precision: str | None = None) -> torch.Tensor:
+        """Logits in the precision the confidences are taken in (``logits_dtype``)."""
+        target = self.logits_dtype(logits.dtype, precision)
         return logits if logits.dtype == target else logits.to(target)
 
     def scratch(self, shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
@@ -162,15 +169,28 @@ class StepView:
 
     The model may have computed the logits of a *window* of generated positions only (a KV-cache
     runner computes the current block): ``window`` holds them, from offset ``window_start``;
-    ``raw_logits`` is the whole region, zero outside the window (built on first use).
+    ``raw_logits`` is the whole region, zero outside the window (built on first use). For a
+    ``candidates_only`` strategy the runner may have computed the candidates' logits only:
+    ``candidate_logits`` ``[N, V]`` (the True positions of ``candidates`` in row-major order, in
+    the model's dtype; ``dtype`` is the precision they are scored in); ``window`` is then built
+    from them on first use (zero at every other position).
     """
 
+    window_start: int = 0
+    candidate_logits: torch.Tensor | None = None
+
     def __init__(self, state, rows, logits, candidates, n_commit, step_in_block, block_start, block_end,
-                 candidates_only: bool = False, window_start: int = 0):
+                 candidates_only: bool = False, window_start: int = 0, dtype: torch.dtype | None = None):
         self.state, self.rows = state, rows
-        self.window, self.window_start = logits, window_start
-        """Logits [b, w, V] of generated positions [window_start, window_start + w) as the model
-        returned them (not to be modified)."""
+        self.dtype = dtype or logits.dtype
+        """The precision of the confidences (and of ``window``)."""
+        self.vocab = logits.shape[-1]
+        if logits.dim() == 2:
+            self.candidate_logits = logits
+        else:
+            self.window, self.window_start = logits, window_start
+            """Logits [b, w, V] of generated positions [window_start, window_start + w) as the
+            model returned them (not to be modified)."""
         self.candidates, self.n_commit, self.step_in_block = candidates, n_commit, step_in_block
         self.block_start, self.block_end = block_start, block_end
         self.candidates_only = candidates_only
@@ -187,7 +207,20 @@ class StepView:
     @property
     def shape(self) -> tuple[int, int, int]:
         """(rows, generated positions G, vocabulary size) of the step's logits."""
-        return self.window.shape[0], self.state.G, self.window.shape[2]
+        return self.rows.numel(), self.state.G, self.vocab
+
+    @property
+    def device(self) -> torch.device:
+        """Where the step's logits are."""
+        return (self.candidate_logits if self.candidate_logits is not None else self.window).device
+
+    @cached_property
+    def window(self) -> torch.Tensor:
+        """(Only reached when the runner returned ``candidate_logits``.) Logits [b, G, V] in
+        ``dtype``: the candidates' rows, zero elsewhere."""
+        dense = torch.zeros(self.shape, dtype=self.dtype, device=self.device)
+        dense[self.candidates] = self.candidate_logits.to(self.dtype)
+        return dense
 
     @cached_property
     def raw_logits(self) -> torch.Tensor:
@@ -202,7 +235,7 @@ class StepView:
     @property
     def suppressing(self) -> bool:
         """True when the mask token's logit must be treated as -inf."""
-        return self.cfg.suppress_mask and self.cfg.mask_id < self.window.shape[-1]
+        return self.cfg.suppress_mask and self.cfg.mask_id < self.vocab
 
     @property
     def generators(self) -> list[torch.Generator]:

@@ -115,8 +115,8 @@ class BlockLayout:
 class BlockRunner(FullRunner):
     """Block-causal steps; with ``cached`` the keys/values of committed blocks are reused."""
 
-    def __init__(self, model, cfg, strategy_cls=None, cached: bool = False):
-        super().__init__(model, cfg, strategy_cls)
+    def __init__(self, model, cfg, strategy=None, cached: bool = False):
+        super().__init__(model, cfg, strategy)
         self.cached, self.mode = cached, "prefix" if cached else "none"
         self.store: KV | None = None
         self.kv_len: torch.Tensor | None = None  # positions of each row already in the cache
@@ -135,14 +135,15 @@ class BlockRunner(FullRunner):
     def logits(self, model, state, rows):
         start, end = state.block_bounds(rows[:1])
         s, e = state.P + int(start), state.P + int(end)
-        B = state.block_len
+        B, which = state.block_len, self._positions(state, rows, s, e)
         if not self.cached:
-            logits, _ = self.backend.forward(state.x[rows, :e], state.attn[rows], logits_range=(s, e), block=B)
+            logits, _ = self.backend.forward(state.x[rows, :e], state.attn[rows], logits_range=(s, e), block=B,
+                                             **which)
             return self._place(state, rows, logits, s, e)
         n = int(self.kv_len[rows[0]])
         past = None if n == 0 else self.store.upto(n).rows(None if rows.numel() == state.batch else rows)
         logits, kv = self.backend.forward(state.x[rows, n:e], state.attn[rows], start=n, past=past,
-                                          logits_range=(s, e), block=B, return_kv=n < s)
+                                          logits_range=(s, e), block=B, return_kv=n < s, **which)
         if n < s:  # positions [n, s) are final now: keep them
             self._keep(state, rows, kv, n, s)
             self.kv_len[rows] = s

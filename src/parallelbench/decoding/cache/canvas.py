@@ -30,9 +30,9 @@ class CanvasRunner(FullRunner):
 
     mode = "prefix"
 
-    def __init__(self, model, cfg, strategy_cls=None):
-        super().__init__(model, cfg, strategy_cls)
-        self.draws_noise = bool(getattr(strategy_cls, "draws_noise", False))
+    def __init__(self, model, cfg, strategy=None):
+        super().__init__(model, cfg, strategy)
+        self.draws_noise = bool(getattr(strategy, "draws_noise", False))
         self.cache = None
         self.encoded = 0  # canvases (blocks) already in the cache
 

@@ -27,34 +27,48 @@ class FullRunner:
     """No cache: every unfinished row, the whole sequence, each step.
 
     With a model that offers a ``kv_backend``, the full forward goes through it and projects onto
-    the vocabulary only the rows the sampler reads (the current blocks, or the whole generated
-    region for strategies that are not block-local); the forward itself is unchanged."""
+    the vocabulary only the rows the sampler reads: the current blocks (or the whole generated
+    region for strategies that are not block-local), and for a strategy that reads candidates only
+    just the masked positions of the current blocks (``candidate_rows``); the forward itself is
+    unchanged."""
 
     mode = "none"
 
-    def __init__(self, model, cfg, strategy_cls=None):
+    def __init__(self, model, cfg, strategy=None):
         self.model, self.cfg = model, cfg
         self.backend = kv_backend(model) if model is not None else None
-        self.block_local = strategy_cls is not None and getattr(strategy_cls, "kv_cache", True) is True
+        self.block_local = strategy is not None and getattr(strategy, "kv_cache", True) is True
+        self.candidate_rows = (self.backend is not None and getattr(self.backend, "selects_positions", False)
+                               and _reads_candidates_only(strategy))
+        """True when the backend returns the candidates' logits only, ``[N, V]`` (see ``_positions``)."""
 
     def rows(self, state) -> torch.Tensor:
         return (state.block < state.num_blocks).nonzero().squeeze(1)
 
     def logits(self, model, state, rows: torch.Tensor) -> torch.Tensor:
         """Logits ``[b, G, V]`` of the generated region as the model computed them, or
-        ``[b, w, V]`` of the window starting at ``state.logits_start`` (the mask token is
-        suppressed lazily by ``StepView``)."""
+        ``[b, w, V]`` of the window starting at ``state.logits_start``, or (``candidate_rows``)
+        ``[N, V]`` of the masked positions of the rows' current blocks in row-major order (the
+        mask token is suppressed lazily by ``StepView``)."""
         shift = 1 if self.cfg.shift_logits else 0
         if self.backend is not None:
             s, e = state.P, state.P + state.G
             if self.block_local:
                 start, end = state.block_bounds(rows)
                 s, e = state.P + int(start.min()), state.P + int(end.max())
-            logits, _ = self.backend.forward(state.x[rows], state.attn[rows], logits_range=(s - shift, e - shift))
+            logits, _ = self.backend.forward(state.x[rows], state.attn[rows], logits_range=(s - shift, e - shift),
+                                             **self._positions(state, rows, s, e))
             return self._place(state, rows, logits, s, e)
         out = model(state.x[rows], state.attn[rows])
         logits = getattr(out, "logits", out)
         return logits[:, state.P - shift: state.P - shift + state.G]  # Dream: row i-1 predicts i
+
+    def _positions(self, state, rows, s: int, e: int) -> dict:
+        """``positions=`` for the backend: the candidates (masked positions of each row's current
+        block) inside absolute positions ``[s, e)``, when ``candidate_rows``; else nothing."""
+        if not self.candidate_rows:
+            return {}
+        return {"positions": state.block_masks(rows)[:, s - state.P: e - state.P]}
 
     @staticmethod
     def _place(state, rows, logits: torch.Tensor, s: int, e: int) -> torch.Tensor:
@@ -65,11 +79,21 @@ class FullRunner:
         return logits
 
 
+def _reads_candidates_only(strategy) -> bool:
+    """True for a strategy instance that reads the candidates' logits only (``candidates_only``,
+    the instance's own flag) through the sampler's model call (no ``forward`` of its own)."""
+    from ..strategies import Strategy
+
+    if strategy is None or isinstance(strategy, type):
+        return False
+    return bool(strategy.candidates_only) and type(strategy).forward is Strategy.forward
+
+
 class _CachedRunner(FullRunner):
     """Shared by the cache modes: row groups and the per-row cache store."""
 
-    def __init__(self, model, cfg, strategy_cls=None):
-        super().__init__(model, cfg, strategy_cls)
+    def __init__(self, model, cfg, strategy=None):
+        super().__init__(model, cfg, strategy)
         self.store: KV | None = None  # keys/values of every row (full batch), filled at refresh
         self.kv_block: torch.Tensor | None = None  # block each row's cache was computed for
 
@@ -106,17 +130,18 @@ class _CachedRunner(FullRunner):
 
     def logits(self, model, state, rows):
         s, e, shift, refresh = self._window(state, rows)
-        rng = (s - shift, e - shift)
+        which = {"logits_range": (s - shift, e - shift), **self._positions(state, rows, s, e)}
         if refresh:
-            logits, kv = self.backend.forward(state.x[rows], state.attn[rows], logits_range=rng,
-                                              return_kv=True)
+            logits, kv = self.backend.forward(state.x[rows], state.attn[rows], return_kv=True, **which)
             self._keep(state, rows, kv)
             self.kv_block[rows] = state.block[rows]
         else:
-            logits = self._cached_step(state, rows, s - shift, e, rng)
+            logits = self._cached_step(state, rows, s - shift, e, which)
         return self._place(state, rows, logits, s, e)
 
-    def _cached_step(self, state, rows, w0: int, e: int, rng) -> torch.Tensor:
+    def _cached_step(self, state, rows, w0: int, e: int, which: dict) -> torch.Tensor:
+        """Logits of a later step of the block: the window starts at ``w0``, the block ends at
+        ``e``; ``which`` names the logits to return (``logits_range``, maybe ``positions``)."""
         raise NotImplementedError
 
 
@@ -125,10 +150,9 @@ class PrefixRunner(_CachedRunner):
 
     mode = "prefix"
 
-    def _cached_step(self, state, rows, w0, e, rng):
+    def _cached_step(self, state, rows, w0, e, which):
         past = self._past(state, rows).upto(w0)
-        logits, _ = self.backend.forward(state.x[rows, w0:], state.attn[rows], start=w0, past=past,
-                                         logits_range=rng)
+        logits, _ = self.backend.forward(state.x[rows, w0:], state.attn[rows], start=w0, past=past, **which)
         return logits
 
 
@@ -137,32 +161,34 @@ class DualRunner(_CachedRunner):
 
     mode = "dual"
 
-    def _cached_step(self, state, rows, w0, e, rng):
+    def _cached_step(self, state, rows, w0, e, which):
         logits, _ = self.backend.forward(state.x[rows, w0:e], state.attn[rows], start=w0,
-                                         past=self._past(state, rows), logits_range=rng)
+                                         past=self._past(state, rows), **which)
         return logits
 
 
 _RUNNERS = {"none": FullRunner, "prefix": PrefixRunner, "dual": DualRunner}
 
 
-def make_runner(model, cfg, strategy_cls) -> FullRunner:
-    """The runner for ``cfg.cache``; every reason it cannot run is a ConfigError raised here,
-    before any forward pass."""
+def make_runner(model, cfg, strategy) -> FullRunner:
+    """The runner for ``cfg.cache`` and the ``strategy`` (an instance: its own ``candidates_only``
+    decides whether only the candidates' logits are computed); every reason it cannot run is a
+    ConfigError raised here, before any forward pass."""
     mode = cfg.cache
+    strategy_cls = strategy if isinstance(strategy, type) else type(strategy)
     backend = kv_backend(model)
     if backend is not None and getattr(backend, "canvas_decoder", False):
         from .canvas import CanvasRunner, check_canvas
 
         check_canvas(cfg, strategy_cls, backend.canvas_length)
-        return CanvasRunner(model, cfg, strategy_cls)
+        return CanvasRunner(model, cfg, strategy)
     if backend is not None and backend.causal_blocks:
         from .blocks import BlockRunner, check_block_causal
 
         check_block_causal(cfg, strategy_cls)
-        return BlockRunner(model, cfg, strategy_cls, cached=mode == "prefix")
+        return BlockRunner(model, cfg, strategy, cached=mode == "prefix")
     if mode == "none":
-        return FullRunner(model, cfg, strategy_cls)
+        return FullRunner(model, cfg, strategy)
     from ..strategies import Strategy
 
     reason = getattr(strategy_cls, "kv_cache", True)
@@ -178,4 +204,4 @@ def make_runner(model, cfg, strategy_cls) -> FullRunner:
     if mode not in backend.modes:
         supported = ", ".join(sorted(backend.modes)) or "none"
         raise ConfigError(f"this model does not support cache={mode!r} (supported: {supported})")
-    return _RUNNERS[mode](model, cfg, strategy_cls)
+    return _RUNNERS[mode](model, cfg, strategy)

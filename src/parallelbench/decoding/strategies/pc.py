@@ -124,7 +124,7 @@ class PCSampler(Strategy):
     def score(self, view) -> torch.Tensor:
         b, G, V = view.shape
         if self._table is None or self._table.numel() != V:
-            self._table = background_table(self._background, V, view.window.device)
+            self._table = background_table(self._background, V, view.device)
         if self.p["score"] == "random":
             u = scores.row_uniform(view, (G,))
         else:
