@@ -15,7 +15,7 @@ import inspect
 from typing import Any
 
 from ...decoding.cache import KV
-from .heads import find_module, head_logits, head_rows
+from .heads import HeadBuffer, find_module, head_logits, head_rows
 
 
 def _params(model: Any) -> set[str]:
@@ -35,6 +35,7 @@ class FastDllmLLaDA:
     def __init__(self, model: Any):
         self.model = model
         self.head_input = find_module(model, "model.transformer.ln_f")
+        self.head = HeadBuffer(model)
 
     @staticmethod
     def accepts(model: Any) -> bool:
@@ -53,7 +54,7 @@ class FastDllmLLaDA:
                 where = torch.zeros(1, attn.shape[1], dtype=torch.bool, device=ids.device)
                 where[:, start: start + ids.shape[1]] = True
                 kwargs["replace_position"] = where
-        with head_rows(self.head_input, lo - start, hi - start, positions):
+        with head_rows(self.head_input, lo - start, hi - start, positions), self.head.reused(positions is not None):
             out = self.model(ids, **kwargs)
         logits = head_logits(out.logits, self.head_input, lo - start, hi - start, positions)
         kv = KV([tuple(layer) for layer in out.past_key_values], seq_dim=2) if return_kv else None
@@ -70,6 +71,7 @@ class FastDllmDream:
     def __init__(self, model: Any):
         self.model = model
         self.head_input = find_module(model, "model.norm")
+        self.head = HeadBuffer(model)
 
     @staticmethod
     def accepts(model: Any) -> bool:
@@ -95,7 +97,7 @@ class FastDllmDream:
                 kwargs.update(dual_cache=True, replace_position=where)
             elif padded:
                 mask = mask[..., : start + w]
-        with head_rows(self.head_input, lo - start, hi - start, positions):
+        with head_rows(self.head_input, lo - start, hi - start, positions), self.head.reused(positions is not None):
             out = self.model(ids, mask, None, **kwargs)
         logits = head_logits(out.logits, self.head_input, lo - start, hi - start, positions)
         kv = KV([tuple(layer) for layer in out.past_key_values], seq_dim=1) if return_kv else None

@@ -10,6 +10,11 @@ Selected rows are padded (with zero rows, dropped afterwards) to at least ``MIN_
 may multiply a matrix of a few rows with other kernels than a tall one (on the development
 machine's MKL, fewer than 12 rows give other last bits), and the rows must be bit-identical to
 those of a full forward, so that tokens do not depend on how many candidates share a step.
+
+``HeadBuffer`` lets an ``nn.Linear`` head write those rows into a buffer kept across calls: on
+CPU a fresh logits tensor of tens of megabytes per step is a fresh mapping of pages, and the page
+faults cost more than the product's own output traffic. The product is the same matrix product
+(``mm`` / ``addmm`` with ``out=``, as ``F.linear`` computes it), so the rows are bit-identical.
 """
 from __future__ import annotations
 
@@ -46,6 +51,55 @@ def head_rows(module: Any, lo: int, hi: int, positions: Any = None) -> Iterator[
         yield
     finally:
         handle.remove()
+
+
+class HeadBuffer:
+    """The model's output projection, when it is an ``nn.Linear`` (``get_output_embeddings``),
+    computed into a buffer reused from one call to the next (see the module docstring)."""
+
+    def __init__(self, model: Any):
+        import torch
+
+        get = getattr(model, "get_output_embeddings", None)
+        try:
+            head = get() if callable(get) else None
+        except (NotImplementedError, AttributeError):
+            head = None
+        self.module = head if type(head) is torch.nn.Linear else None
+        self.buffer = None
+
+    @contextmanager
+    def reused(self, active: bool = True) -> Iterator[None]:
+        """While active, the head's output is a view of the reused buffer (valid until the next
+        call); with gradients enabled, without an ``nn.Linear`` head, or when something else
+        (e.g. an offloading hook) already replaced the head's ``forward``, nothing changes."""
+        import torch
+
+        module = self.module
+        if not active or module is None or torch.is_grad_enabled() or "forward" in vars(module):
+            yield
+            return
+
+        def forward(x):
+            weight, bias = module.weight, module.bias
+            flat = x.reshape(-1, x.shape[-1])
+            n = flat.shape[0] * weight.shape[0]
+            dtype = torch.result_type(flat, weight)
+            buf = self.buffer
+            if buf is None or buf.numel() < n or buf.dtype != dtype or buf.device != flat.device:
+                buf = self.buffer = torch.empty(n, dtype=dtype, device=flat.device)
+            out = buf[:n].view(flat.shape[0], weight.shape[0])
+            if bias is None:
+                torch.mm(flat, weight.t(), out=out)
+            else:
+                torch.addmm(bias, flat, weight.t(), out=out)
+            return out.view(*x.shape[:-1], weight.shape[0])
+
+        module.forward = forward
+        try:
+            yield
+        finally:
+            del module.forward
 
 
 def head_logits(out_logits: Any, head_input: Any, lo: int, hi: int, positions: Any = None) -> Any:

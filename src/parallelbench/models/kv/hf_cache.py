@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...decoding.cache import KV
-from .heads import find_module, head_logits, head_rows
+from .heads import HeadBuffer, find_module, head_logits, head_rows
 
 
 class HFCacheBackend:
@@ -23,6 +23,7 @@ class HFCacheBackend:
     def __init__(self, model: Any, causal_blocks: bool):
         self.model, self.causal_blocks = model, causal_blocks
         self.head_input = find_module(model, "model.norm")
+        self.head = HeadBuffer(model)
 
     @staticmethod
     def is_llada2(model: Any) -> bool:
@@ -49,7 +50,7 @@ class HFCacheBackend:
             for i, (k, v) in enumerate(past.layers if past is not None else []):
                 cache.update(k, v, i)
         lo, hi = logits_range
-        with head_rows(self.head_input, lo - start, hi - start, positions):
+        with head_rows(self.head_input, lo - start, hi - start, positions), self.head.reused(positions is not None):
             out = self.model(input_ids=ids, attention_mask=mask, position_ids=position_ids,
                              past_key_values=cache, use_cache=cache is not None)
         logits = head_logits(out.logits, self.head_input, lo - start, hi - start, positions)
