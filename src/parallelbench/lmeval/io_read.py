@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import DataError
+from ..errors import DataError, ParallelBenchError
 from ..models.base import stable_hash
 from ..runner.expand import Unit, setting_label
 from ..runner.records import prompt_hash, sample_key
@@ -72,14 +73,17 @@ def _kv(value: Any) -> dict[str, Any]:
     return parse_arg_string(value) if value else {}
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
+def _read_samples(path: Path) -> list[dict[str, Any]]:
+    """The per-sample objects of an lm-eval ``samples_*.jsonl`` file."""
+    from ..userfiles import read_jsonl
+
+    out = []
+    for lineno, obj in read_jsonl(path, "lm-eval samples file"):
+        if not isinstance(obj, dict):
+            raise DataError(f"{path}:{lineno}: expected a JSON object (one lm-eval sample), "
+                            f"got {type(obj).__name__}")
+        out.append(obj)
+    return out
 
 
 class _Run:
@@ -178,21 +182,36 @@ def _category(task: str, ours: bool) -> tuple[str | None, str | None]:
         return None, None
 
 
+@contextmanager
+def _readable(what: str) -> Iterator[None]:
+    """Anything malformed in ``what`` (a hand-edited or foreign file) as one DataError."""
+    try:
+        yield
+    except ParallelBenchError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise DataError(f"{what} is not lm-eval output we can read ({type(exc).__name__}: {exc})") from None
+
+
 def sample_records(run: _Run, task: str, rows: list[dict[str, Any]], metric: str | None,
                    filter_name: str | None) -> list[dict[str, Any]]:
     """Our records for one task's logged samples."""
     out: list[dict[str, Any]] = []
     wanted = filter_name or (rows[0].get("filter") if rows else None)
-    strategy, decoding, setting, max_tokens, temperature = run.decoding(task)
-    for row in rows:
+    with _readable(f"{run.path}: the settings of task {task}"):
+        strategy, decoding, setting, max_tokens, temperature = run.decoding(task)
+    for n, row in enumerate(rows, 1):
         if row.get("filter", wanted) != wanted:
             continue
-        block = row.get("parallelbench") or {}
-        if block.get("key") and block.get("unit"):  # written by `parallelbench export`
-            out.append(dict(block))
-            continue
-        out.append(_record(run, task, row, block, metric, strategy, decoding, setting,
-                           max_tokens, temperature))
+        with _readable(f"{run.path}: task {task}: logged sample {n}"):
+            block = row.get("parallelbench") or {}
+            if not isinstance(block, dict):
+                raise TypeError("'parallelbench' is not an object")
+            if block.get("key") and block.get("unit"):  # written by `parallelbench export`
+                out.append(dict(block))
+                continue
+            out.append(_record(run, task, row, block, metric, strategy, decoding, setting,
+                               max_tokens, temperature))
     return out
 
 
@@ -257,21 +276,27 @@ def read_results(root: str | Path, *, metric: str | None = None, filter_name: st
     """Records of every results file under ``root`` (newest first) and the files read."""
     records: list[dict[str, Any]] = []
     used: list[Path] = []
+    from ..userfiles import read_json
+
     for path in result_files(root):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}: invalid JSON ({exc.msg})") from None
+        data = read_json(path, "lm-eval results file")
         if not isinstance(data, dict) or "results" not in data:
-            continue
+            continue  # another JSON file that happens to be called results*.json
+        for key in ("results", "configs", "config", "groups", "group_subtasks"):
+            if data.get(key) is not None and not isinstance(data[key], dict):
+                raise DataError(f"{path}: not an lm-eval results file ('{key}' should be a mapping, "
+                                f"got {type(data[key]).__name__})")
         run = _Run(path, data, model)
         for task in run.tasks():
             sfile = samples_file(path, task)
             if sfile is None:
                 raise DataError(f"{path}: no samples_{task}*.jsonl next to it; run lm-eval with "
                                 f"--log_samples (per-sample results are needed)")
-            records += sample_records(run, task, list(_read_jsonl(sfile)), metric, filter_name)
+            records += sample_records(run, task, _read_samples(sfile), metric, filter_name)
         used.append(path)
+    if not used:
+        raise DataError(f"no lm-eval results under {root}: its results*.json files have no "
+                        "'results' mapping")
     return records, used
 
 

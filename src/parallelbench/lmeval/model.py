@@ -93,6 +93,7 @@ class ParallelBenchLM(LM):
         from tqdm.auto import tqdm
 
         prepared = [self._prepare(r) for r in requests]
+        self._check(prepared)
         out: list[str] = []
         size = self.args.batch_size
         bar = tqdm(total=len(prepared), desc="parallelbench", disable=disable_tqdm, file=sys.stderr)
@@ -108,6 +109,18 @@ class ParallelBenchLM(LM):
         return out
 
     # -- helpers -------------------------------------------------------------------------------
+    def _check(self, prepared: list[dict[str, Any]]) -> None:
+        """The loaded backend's own check (``ModelAPI.check``) of each task's settings, before
+        the first generation (as ``run`` does)."""
+        check = getattr(self.backend, "check", None)
+        seen: set[str] = set()
+        for p in prepared if callable(check) else []:
+            req = p["request"]
+            key = json.dumps([p["task"], req.decoding, req.max_tokens], sort_keys=True, default=str)
+            if key not in seen:
+                seen.add(key)
+                check(req)
+
     def _prepare(self, req: Any) -> dict[str, Any]:
         context, gen_kwargs = req.args[0], dict(req.args[1] or {})
         doc = req.doc if isinstance(req.doc, dict) else {}
