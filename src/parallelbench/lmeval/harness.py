@@ -90,8 +90,37 @@ def evaluate(model_args: str | dict[str, Any], tasks: Sequence[str], *,
     return attach(results)
 
 
+def check_model_args(argv: Sequence[str]) -> None:
+    """``--model parallelbench --model_args ...`` checked before lm-eval starts (unknown backend,
+    strategy or setting: one line, before lm-eval's set-up and logging)."""
+    from .args import parse_arg_string, parse_model_args
+
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    parser.add_argument("--model")
+    parser.add_argument("--model_args")
+    try:
+        known, _ = parser.parse_known_args(list(argv))
+    except (argparse.ArgumentError, SystemExit):  # lm-eval's own parser will say what is wrong
+        return
+    text = (known.model_args or "").strip()
+    if known.model != MODEL_NAME or not text:
+        return
+    if text.startswith("{"):
+        try:
+            args = json.loads(text)
+        except json.JSONDecodeError:
+            return
+    elif all("=" in part for part in text.split(",") if part.strip()):
+        args = parse_arg_string(text)
+    else:
+        return
+    if isinstance(args, dict):
+        parse_model_args(args)
+
+
 def main(argv: Sequence[str]) -> int:
     """``parallelbench lm-eval ARGS``: lm-eval's command line with our model and tasks."""
+    check_model_args(argv)
     register()
     import lm_eval.evaluator as evaluator
     import lm_eval.tasks as lm_tasks
