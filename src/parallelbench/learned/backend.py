@@ -119,7 +119,7 @@ class LearnedDLLM:
         return out  # type: ignore[return-value]
 
 
-@modelapi("learned")
+@modelapi("learned", decoding="diffusion", result_options=("infill",))
 def make_learned(target: str = "", **options: Any) -> LearnedDLLM:
     """``learned:<folder>``, or ``learned`` for the demo recipe's cached model."""
     if not target:

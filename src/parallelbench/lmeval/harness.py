@@ -144,7 +144,10 @@ def main(argv: Sequence[str]) -> int:
         # lm-eval's parsers print their usage before the error: one line instead, exit code 2.
         raise ParallelBenchError(f"lm-eval: {message}")
 
+    from . import model as lm_model
+
     lm_tasks.TaskManager, evaluator.simple_evaluate = TaskManager, simple_evaluate
+    lm_model.drop_default_device = not any(a == "--device" or a.startswith("--device=") for a in argv)
     saved, base_error = sys.argv, argparse.ArgumentParser.error
     argparse.ArgumentParser.error = usage_error  # type: ignore[method-assign, assignment]
     try:
@@ -159,5 +162,6 @@ def main(argv: Sequence[str]) -> int:
         raise ParallelBenchError(f"lm-eval: {lines[0] if lines else type(exc).__name__}") from None
     finally:
         sys.argv, argparse.ArgumentParser.error = saved, base_error  # type: ignore[method-assign]
+        lm_model.drop_default_device = False
         lm_tasks.TaskManager, evaluator.simple_evaluate = base_manager, base_evaluate
     return 0
