@@ -25,8 +25,8 @@ from typing import Any, Iterator
 
 from ..errors import DataError, ParallelBenchError
 from ..models.base import stable_hash
-from ..runner.expand import Unit, setting_label
-from ..runner.records import prompt_hash, sample_key
+from ..runner.expand import Unit
+from ..runner.records import base_record
 from .names import REFERENCE_PARAMS, our_strategy, our_task_name
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT[\d\-.]+")
@@ -251,16 +251,13 @@ def _record(run: _Run, lm_task: str, row: dict[str, Any], block: dict[str, Any],
     if tps in (None, "") and nfe and max_tokens:
         tps = max_tokens / float(nfe)
     category, op = _category(task, ours)
-    unit = Unit(task, strategy, decoding, setting, max_tokens or 0, temperature, 0)
+    unit = Unit(task, strategy, decoding, setting, max_tokens, temperature, 0)
     unit.key = stable_hash({"source": "lm-eval", "model": run.model, "model_args": run.model_args,
                             "task": lm_task, "max_tokens": max_tokens, "decoding": decoding,
                             "temperature": temperature})
-    doc_like = _Doc(index, messages, label)
     return {
-        "key": sample_key(unit, doc_like), "unit": unit.key, "model": run.model, "task": task,
-        "category": category, "op": op, "index": index, "strategy": strategy, "setting": setting,
-        "label": setting_label(setting), "decoding": decoding, "max_tokens": max_tokens,
-        "temperature": temperature, "seed": block.get("seed"), "prompt_hash": prompt_hash(doc_like),
+        **base_record(unit, _Doc(index, messages, label), run.model, category=category, op=op,
+                      seed=block.get("seed")),
         "output": _output(row), "metrics": metrics, "score": score, "score_strict": strict,
         "nfe": nfe, "tokens_per_step": tps, "output_tokens": block.get("output_tokens", row.get("output_tokens")),
         "order": block.get("order", row.get("order")), "token_ids": block.get("token_ids"),

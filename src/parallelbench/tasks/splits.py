@@ -13,7 +13,6 @@ Files go to ``<out>/train/<group>/<task>.jsonl`` (official layout), never over a
 """
 from __future__ import annotations
 
-import fnmatch
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -65,22 +64,14 @@ def _official_prompts(name: str, data_dir: str | Path | None) -> set[str]:
 def generator_tasks(patterns: Iterable[str]) -> list[str]:
     """Registered built-in task names matching ``patterns`` (names or globs) that have a
     generator; an exact name that is no generator task is an error."""
-    from .loader import load_task
+    from .loader import load_task, match_tasks
     from .registry import registered_tasks
 
-    names: list[str] = []
-    for pattern in patterns:
-        if any(c in pattern for c in "*?["):
-            hits = [t.name for t in registered_tasks() if fnmatch.fnmatchcase(t.name, pattern)
-                    and t.op not in FIXED_DATA_OPS]
-            if not hits:
-                raise ConfigError(f"no generator task matches {pattern!r}")
-        else:
-            task = load_task(pattern, num_samples=1)
-            if task.op in FIXED_DATA_OPS:
-                raise ConfigError(f"{pattern} has fixed data (no generator), so no training split")
-            hits = [pattern]
-        names += [n for n in hits if n not in names]
+    names = match_tasks(patterns, lambda: [t.name for t in registered_tasks()
+                                           if t.op not in FIXED_DATA_OPS], what="generator task")
+    for name in (p for p in patterns if not any(c in p for c in "*?[")):  # any resolvable name
+        if load_task(name, num_samples=1).op in FIXED_DATA_OPS:
+            raise ConfigError(f"{name} has fixed data (no generator), so no training split")
     return names
 
 
