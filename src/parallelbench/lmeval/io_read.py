@@ -27,11 +27,10 @@ from ..errors import DataError, ParallelBenchError
 from ..models.base import stable_hash
 from ..runner.expand import Unit
 from ..runner.records import base_record
-from .names import REFERENCE_PARAMS, our_strategy, our_task_name
+from .io_run import ResultsRun
+from .names import our_task_name
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT[\d\-.]+")
-_GEN_PLUMBING = {"until", "do_sample", "max_gen_toks", "max_tokens", "temperature", "alg_temp",
-                 "unmasking", "steps", "k", "block_length"}
 
 
 class _Doc:
@@ -64,15 +63,6 @@ def samples_file(results: Path, task: str) -> Path | None:
     return stamped[0] if len(stamped) == 1 else None
 
 
-def _kv(value: Any) -> dict[str, Any]:
-    """model_args / gen_kwargs as a dict (lm-eval stores either a dict or ``k=v,k=v``)."""
-    if isinstance(value, dict):
-        return dict(value)
-    from .args import parse_arg_string
-
-    return parse_arg_string(value) if value else {}
-
-
 def _read_samples(path: Path) -> list[dict[str, Any]]:
     """The per-sample objects of an lm-eval ``samples_*.jsonl`` file."""
     from ..userfiles import read_jsonl
@@ -84,71 +74,6 @@ def _read_samples(path: Path) -> list[dict[str, Any]]:
                             f"got {type(obj).__name__}")
         out.append(obj)
     return out
-
-
-class _Run:
-    """One results file: its model and how a task's decoding settings are read."""
-
-    def __init__(self, path: Path, data: dict[str, Any], model: str | None):
-        self.path, self.data = path, data
-        config = data.get("config") or {}
-        self.model_args = _kv(config.get("model_args"))
-        self.ours = config.get("model") == "parallelbench"
-        self.model = model or (self.model_args.get("model") if self.ours else None) \
-            or data.get("model_name") or self.model_args.get("pretrained") or config.get("model") or "unknown"
-        self.gen_kwargs = _kv(config.get("gen_kwargs"))
-        self.configs = data.get("configs") or {}
-
-    def tasks(self) -> list[str]:
-        groups = set(self.data.get("groups") or {}) | {
-            g for g, subs in (self.data.get("group_subtasks") or {}).items() if subs}
-        names = list(self.configs) or list(self.data.get("results") or {})
-        return [t for t in names if t not in groups]
-
-    def decoding(self, task: str) -> tuple[str, dict[str, Any], dict[str, Any], int | None, float]:
-        """(strategy, decoding, setting, max_tokens, temperature) of ``task`` in this run."""
-        gen = {**((self.configs.get(task) or {}).get("generation_kwargs") or {}), **self.gen_kwargs}
-        max_tokens = gen.get("max_tokens") or gen.get("max_gen_toks")
-        max_tokens = int(max_tokens) if max_tokens else None
-        temperature = float(gen.get("temperature") or 0.0)
-        if self.ours:
-            from .args import parse_model_args, request_decoding
-
-            margs = parse_model_args(self.model_args, check=False)
-            if margs.max_tokens:
-                max_tokens = margs.max_tokens
-            temperature = margs.temperature if margs.temperature is not None else temperature
-            decoding, setting = request_decoding(margs.decoding, max_tokens or 0, temperature)
-            return margs.strategy, decoding, setting, max_tokens, temperature
-        if not gen.get("unmasking"):
-            return "none", {}, {}, max_tokens, temperature
-        strategy = our_strategy(str(gen["unmasking"]))
-        setting: dict[str, Any] = {}
-        if gen.get("k") not in (None, ""):
-            setting["k"] = _number(gen["k"])
-        elif gen.get("steps") and max_tokens and _fixed(strategy):
-            setting["k"] = _number(max_tokens / int(gen["steps"]))
-        for key, value in gen.items():
-            if key not in _GEN_PLUMBING and value not in (None, ""):
-                setting[REFERENCE_PARAMS.get(key, key)] = value
-        if gen.get("block_length") and max_tokens and int(gen["block_length"]) != max_tokens:
-            setting["block_length"] = int(gen["block_length"])
-        decoding = {"strategy": strategy, **setting, "temperature": temperature}
-        return strategy, decoding, setting, max_tokens, temperature
-
-
-def _fixed(strategy: str) -> bool:
-    from ..decoding import get_strategy
-
-    try:
-        return bool(get_strategy(strategy).fixed_count)
-    except Exception:  # noqa: BLE001 - a method we do not have: treat as adaptive
-        return False
-
-
-def _number(value: Any) -> Any:
-    value = float(value)
-    return int(value) if value.is_integer() else value
 
 
 def _output(row: dict[str, Any]) -> str:
@@ -193,7 +118,7 @@ def _readable(what: str) -> Iterator[None]:
         raise DataError(f"{what} is not lm-eval output we can read ({type(exc).__name__}: {exc})") from None
 
 
-def sample_records(run: _Run, task: str, rows: list[dict[str, Any]], metric: str | None,
+def sample_records(run: ResultsRun, task: str, rows: list[dict[str, Any]], metric: str | None,
                    filter_name: str | None) -> list[dict[str, Any]]:
     """Our records for one task's logged samples."""
     out: list[dict[str, Any]] = []
@@ -215,7 +140,7 @@ def sample_records(run: _Run, task: str, rows: list[dict[str, Any]], metric: str
     return out
 
 
-def _record(run: _Run, lm_task: str, row: dict[str, Any], block: dict[str, Any], metric: str | None,
+def _record(run: ResultsRun, lm_task: str, row: dict[str, Any], block: dict[str, Any], metric: str | None,
             strategy: str, decoding: dict, setting: dict, max_tokens: int | None,
             temperature: float) -> dict[str, Any]:
     doc = row.get("doc") if isinstance(row.get("doc"), dict) else {}
@@ -283,7 +208,7 @@ def read_results(root: str | Path, *, metric: str | None = None, filter_name: st
             if data.get(key) is not None and not isinstance(data[key], dict):
                 raise DataError(f"{path}: not an lm-eval results file ('{key}' should be a mapping, "
                                 f"got {type(data[key]).__name__})")
-        run = _Run(path, data, model)
+        run = ResultsRun(path, data, model)
         for task in run.tasks():
             sfile = samples_file(path, task)
             if sfile is None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from parallelbench.errors import ConfigError
-from parallelbench.metrics.grammar import GRAMMAR_BACKENDS, _redact, get_grammar_checker
+from parallelbench.metrics.grammar import GRAMMAR_BACKENDS, get_grammar_checker
+from parallelbench.metrics.grammar_languagetool import _redact
 from parallelbench.metrics.similarity import SIMILARITY_BACKENDS, check_model_path, get_similarity_scorer
 
 __all__ = ["MetricBackends", "TEXT_METRICS", "SIMILARITY_METRICS", "add_backend_flags"]
