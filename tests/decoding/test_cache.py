@@ -122,3 +122,27 @@ def test_errors_before_any_forward(bert):
     with pytest.raises(ConfigError, match="'wino' cannot use cache.*own model call"):
         decode(cached, ids, attn, {**base, "strategy": "wino", "steps": None}, cache="prefix")
     assert plain.calls == cached.calls == cached.kv_backend.calls == 0
+
+
+def test_check_model_says_what_decode_would_refuse_without_a_forward(bert):
+    """``check_model`` raises decode's own errors from the model and settings alone (what a
+    backend's ``ModelAPI.check`` calls before a run writes anything), and passes what decode runs."""
+    from parallelbench.decoding import check_model
+
+    class NoCache:
+        kv_unsupported = "this test model has no cache"
+
+        def __call__(self, ids, attn=None):
+            raise AssertionError("check_model must not call the model")
+
+    settings = dict(strategy="confidence-topk", k=2, gen_length=G, block_length=BLOCK, mask_id=MASK)
+    check_model(NoCache(), settings)  # no cache: fine
+    with pytest.raises(ConfigError, match="cannot use cache='prefix': this test model has no cache"):
+        check_model(NoCache(), settings, cache="prefix")
+    with pytest.raises(ConfigError, match="'native' needs a canvas model"):
+        check_model(NoCache(), strategy="native", gen_length=G, mask_id=MASK)
+    with pytest.raises(ConfigError, match="strategy 'rcr' cannot use cache='dual'"):
+        check_model(CachedBert(bert), settings, strategy="rcr", cache="dual")
+    check_model(CachedBert(bert), settings, cache="dual")
+    with pytest.raises(ConfigError, match="unknown strategy"):
+        check_model(NoCache(), strategy="nosuch", mask_id=MASK)

@@ -82,6 +82,18 @@ def assess_planned(spec: Any, units: list, source: Any,
     return assess(spec, units, sources, backends)
 
 
+def require_comparable(spec: Any, units: list, source: Any,
+                       planned: dict[str, str] | None = None) -> None:
+    """``--require-comparable``: ``ConfigError`` naming every reason the run would not be
+    comparable with the paper (before anything runs or is written)."""
+    from ..errors import ConfigError
+
+    verdict = assess_planned(spec, units, source, planned)
+    if not verdict["comparable"]:
+        raise ConfigError("not comparable with the paper (--require-comparable): "
+                          + "; ".join(verdict["reasons"]))
+
+
 def format_section(verdict: dict[str, Any] | None) -> str:
     """The short text section shown at the top of ``results`` and the report."""
     if not verdict:
