@@ -242,6 +242,10 @@ def import_results(root: str | Path, out: str | Path, **options: Any) -> tuple[i
             "written": written, "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}]
         all_records = store.records()
         manifest["backends"] = backends_from_records(all_records)
+        if not manifest.get("history"):  # nothing in it was run by us: say what is not known
+            manifest["comparability"] = {"comparable": None, "reasons": [
+                "imported lm-eval results: the run's data source, decoding and sampling settings were "
+                "not recorded by parallelbench (check them in the source run)"]}
         store.write_manifest(manifest)
         export(all_records, store.path)
     finally:

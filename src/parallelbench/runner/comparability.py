@@ -98,6 +98,8 @@ def format_section(verdict: dict[str, Any] | None) -> str:
     """The short text section shown at the top of ``results`` and the report."""
     if not verdict:
         return "Comparable with the paper: unknown (run recorded before this check existed)"
+    if verdict.get("comparable") is None:  # e.g. imported results: their settings are not known
+        return "Comparable with the paper: unknown\n" + "\n".join(f"- {r}" for r in verdict["reasons"])
     if verdict.get("comparable"):
         return "Comparable with the paper: yes"
     return "Comparable with the paper: NO\n" + "\n".join(f"- {r}" for r in verdict["reasons"])
