@@ -138,3 +138,32 @@ def _save(results, out):
     tracker.save_results_aggregated(results=results, samples=samples)
     for task in results["configs"]:
         tracker.save_results_samples(task_name=task, samples=samples[task])
+
+
+def test_cli_wrapper_leaves_the_device_to_the_backend(yes_model, yes_no_task, monkeypatch, capsys):
+    """lm-eval's command line passes ``device="cuda:0"`` when ``--device`` is not given: through
+    ``parallelbench lm-eval`` an hf-dllm model still picks its own device (the CPU here), and a
+    ``device`` in ``--model_args`` wins over lm-eval's instead of a duplicate-keyword crash."""
+    import lm_eval.tasks as lm_tasks
+    import torch
+
+    from parallelbench.cli import main
+
+    base = lm_tasks.TaskManager
+
+    class Quick(base):  # lm-eval's own task library is not needed here (and slow to index)
+        def __init__(self, *a, **kw):
+            kw["include_defaults"] = False
+            super().__init__(*a, **kw)
+
+    monkeypatch.setattr(lm_tasks, "TaskManager", Quick)
+    margs = f"model=hf-dllm:{yes_model},dtype=float32,strategy=confidence-topk,k=2"
+    argv = ["lm-eval", "--model", "parallelbench", "--tasks", "local_yesno",
+            "--include_path", str(yes_no_task), "--limit", "2", "--model_args"]
+    for extra in ("", ",device=cpu"):
+        capsys.readouterr()
+        assert main(argv + [margs + extra]) == 0, capsys.readouterr().err
+        assert "local_yesno" in capsys.readouterr().out
+    if not torch.cuda.is_available():  # an explicit --device is the user's choice
+        assert main(argv + [margs, "--device", "cuda:0"]) == 2
+        assert "CUDA is not available" in capsys.readouterr().err

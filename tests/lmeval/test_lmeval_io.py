@@ -74,7 +74,11 @@ def test_reference_layout_import_and_report(tmp_path):
     assert "leaderboard_files/figures/GSAI-ML_LLaDA-1.5/confidence-threshold.csv" in names
     board = json.loads((tmp_path / "report/leaderboard_files/leaderboard/GSAI-ML_LLaDA-1.5.json").read_text())
     assert board["results"]["l2r"] == {"80": 1.0, "75": 1.0, "70": 1.0}  # k=1 at 100 %, k=4 at 25 %
-    assert "ParallelBench report" in (tmp_path / "report/report.md").read_text()
+    report = (tmp_path / "report/report.md").read_text()
+    assert "ParallelBench report" in report
+    # Nobody recorded how the imported run was made: its comparability is unknown, and says why.
+    assert "Comparable with the paper: unknown\n- imported lm-eval results" in report
+    assert "| data | not recorded |" in report and "| imports | 32 new records from" in report
     # Importing again adds nothing.
     assert import_results(tmp_path / "results", tmp_path / "store")[1] == 0
 

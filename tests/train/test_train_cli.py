@@ -101,7 +101,7 @@ def test_learned_model_through_the_cli_and_a_config(tmp_path, capsys):
      "cannot load"),
     (["--tasks", "list_ops/copy"], "'model' is required"),
     (["--config", "/no/such.yaml"], "not found"),
-    (["--model", "learned", "--tasks", "list_ops/copy", "--steps", "0"], "positive"),
+    (["--model", "learned", "--tasks", "list_ops/copy", "--steps", "0"], "steps must be an integer >= 1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
     assert main(["train", *argv, "--no-progress", "--out", str(tmp_path / "o")]) == 2

@@ -2,7 +2,7 @@
 from . import scores
 from .config import DecodeConfig
 from .faithful import corrected_variants, is_reference_faithful
-from .sampler import decode
+from .sampler import check_model, decode
 from .schedules import dream_timestep, llada_uniform
 from .state import DecodeResult, DecodeState, StepView
 from .strategies import Strategy, get_strategy, list_strategies, strategy
@@ -13,6 +13,7 @@ __all__ = [
     "DecodeState",
     "StepView",
     "Strategy",
+    "check_model",
     "corrected_variants",
     "decode",
     "dream_timestep",

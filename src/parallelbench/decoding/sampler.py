@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import ConfigError
-from .cache import block_layout, make_runner
+from .cache import block_layout, check_runner, make_runner
 from .config import DecodeConfig
 from .state import DecodeResult, DecodeState, StepView
 from .strategies import get_strategy
@@ -60,6 +60,15 @@ def decode(model, input_ids, attention_mask=None, config=None, *, canvas=None, *
             done = rows[strat.block_done(state, rows)]
             _enter_block(state, strat, done, spb)
     return layout.restore(state.result()) if layout is not None else state.result()
+
+
+def check_model(model, config=None, **overrides) -> None:
+    """Raise the ``ConfigError`` that ``decode`` would raise for ``model`` with these settings
+    before its first forward pass, with no input and no forward: unknown strategy, a cache mode
+    the model or strategy cannot use, a block-causal or canvas model's limits, a strategy that
+    only one kind of model runs (``native``). Backends call it before a run writes anything."""
+    cfg = DecodeConfig.build(config, **overrides)
+    check_runner(model, cfg, get_strategy(cfg.strategy))
 
 
 def _enter_block(state: DecodeState, strat, rows: torch.Tensor, spb, first: bool = False) -> None:

@@ -40,6 +40,14 @@ class IdealBackend:
                           temperature=req.temperature)
         return problem, op, cfg
 
+    def check(self, request: GenerationRequest) -> None:
+        """``ConfigError`` for a request this model cannot decode (see ``ModelAPI.check``)."""
+        from ..decoding import check_model
+        from .model import MASK_ID, IdealModel
+
+        _problem, _op, cfg = self._prepare(request)
+        check_model(IdealModel, cfg, mask_id=MASK_ID)
+
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         """One ``Generation`` per request; a request the ideal model cannot answer (text writing)
         raises ``ConfigError`` naming the task."""

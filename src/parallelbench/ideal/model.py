@@ -46,6 +46,9 @@ SINK_MASS = 4e-9  # strict rule: sink mass pushing greedy confidences just below
 class IdealModel:
     """Exact conditional marginals for a batch of problems (``model(input_ids, attn)``)."""
 
+    kv_unsupported = ("the ideal model computes exact marginals and has no keys or values to cache "
+                      "(a cache would change nothing)")
+
     def __init__(self, problems: Sequence[Problem], seeds: Sequence[int] | None = None,
                  break_ties: bool = True, strict: bool = False):
         """``break_ties``: greedy mode (temperature 0: random token ties, nudged confidence);

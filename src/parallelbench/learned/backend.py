@@ -72,6 +72,12 @@ class LearnedDLLM:
                    eos_id=self.tokenizer.eos_token_id, pad_id=self.tokenizer.pad_token_id)
         return cfg
 
+    def check(self, request: GenerationRequest) -> None:
+        """``ConfigError`` for a request this model cannot decode (see ``ModelAPI.check``)."""
+        from ..decoding import check_model
+
+        check_model(self, self._config(request, None))
+
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         import torch
 
@@ -113,7 +119,7 @@ class LearnedDLLM:
         return out  # type: ignore[return-value]
 
 
-@modelapi("learned")
+@modelapi("learned", decoding="diffusion", result_options=("infill",))
 def make_learned(target: str = "", **options: Any) -> LearnedDLLM:
     """``learned:<folder>``, or ``learned`` for the demo recipe's cached model."""
     if not target:

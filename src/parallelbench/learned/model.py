@@ -220,10 +220,11 @@ class TinyDiffusionLM(nn.Module):
 
         folder = Path(folder)
         try:
-            cfg = TinyConfig(**json.loads((folder / "config.json").read_text()))
+            cfg = TinyConfig(**json.loads((folder / "config.json").read_text("utf-8")))
             state = load_file(str(folder / "model.safetensors"))
-        except (OSError, ValueError, TypeError) as exc:
-            raise ConfigError(f"{folder} is not a learned-model folder ({exc})") from None
-        model = cls(cfg)
-        model.load_state_dict(state)
+            model = cls(cfg)
+            model.load_state_dict(state)
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"{folder} is not a learned-model folder ({first})") from None
         return model.eval()

@@ -90,8 +90,37 @@ def evaluate(model_args: str | dict[str, Any], tasks: Sequence[str], *,
     return attach(results)
 
 
+def check_model_args(argv: Sequence[str]) -> None:
+    """``--model parallelbench --model_args ...`` checked before lm-eval starts (unknown backend,
+    strategy or setting: one line, before lm-eval's set-up and logging)."""
+    from .args import parse_arg_string, parse_model_args
+
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    parser.add_argument("--model")
+    parser.add_argument("--model_args")
+    try:
+        known, _ = parser.parse_known_args(list(argv))
+    except (argparse.ArgumentError, SystemExit):  # lm-eval's own parser will say what is wrong
+        return
+    text = (known.model_args or "").strip()
+    if known.model != MODEL_NAME or not text:
+        return
+    if text.startswith("{"):
+        try:
+            args = json.loads(text)
+        except json.JSONDecodeError:
+            return
+    elif all("=" in part for part in text.split(",") if part.strip()):
+        args = parse_arg_string(text)
+    else:
+        return
+    if isinstance(args, dict):
+        parse_model_args(args)
+
+
 def main(argv: Sequence[str]) -> int:
     """``parallelbench lm-eval ARGS``: lm-eval's command line with our model and tasks."""
+    check_model_args(argv)
     register()
     import lm_eval.evaluator as evaluator
     import lm_eval.tasks as lm_tasks
@@ -115,7 +144,10 @@ def main(argv: Sequence[str]) -> int:
         # lm-eval's parsers print their usage before the error: one line instead, exit code 2.
         raise ParallelBenchError(f"lm-eval: {message}")
 
+    from . import model as lm_model
+
     lm_tasks.TaskManager, evaluator.simple_evaluate = TaskManager, simple_evaluate
+    lm_model.drop_default_device = not any(a == "--device" or a.startswith("--device=") for a in argv)
     saved, base_error = sys.argv, argparse.ArgumentParser.error
     argparse.ArgumentParser.error = usage_error  # type: ignore[method-assign, assignment]
     try:
@@ -130,5 +162,6 @@ def main(argv: Sequence[str]) -> int:
         raise ParallelBenchError(f"lm-eval: {lines[0] if lines else type(exc).__name__}") from None
     finally:
         sys.argv, argparse.ArgumentParser.error = saved, base_error  # type: ignore[method-assign]
+        lm_model.drop_default_device = False
         lm_tasks.TaskManager, evaluator.simple_evaluate = base_manager, base_evaluate
     return 0

@@ -19,18 +19,18 @@ from __future__ import annotations
 import json
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import DataError
+from ..errors import DataError, ParallelBenchError
 from ..models.base import stable_hash
-from ..runner.expand import Unit, setting_label
-from ..runner.records import prompt_hash, sample_key
-from .names import REFERENCE_PARAMS, our_strategy, our_task_name
+from ..runner.expand import Unit
+from ..runner.records import base_record
+from .io_run import ResultsRun
+from .names import our_task_name
 
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT[\d\-.]+")
-_GEN_PLUMBING = {"until", "do_sample", "max_gen_toks", "max_tokens", "temperature", "alg_temp",
-                 "unmasking", "steps", "k", "block_length"}
 
 
 class _Doc:
@@ -63,88 +63,17 @@ def samples_file(results: Path, task: str) -> Path | None:
     return stamped[0] if len(stamped) == 1 else None
 
 
-def _kv(value: Any) -> dict[str, Any]:
-    """model_args / gen_kwargs as a dict (lm-eval stores either a dict or ``k=v,k=v``)."""
-    if isinstance(value, dict):
-        return dict(value)
-    from .args import parse_arg_string
+def _read_samples(path: Path) -> list[dict[str, Any]]:
+    """The per-sample objects of an lm-eval ``samples_*.jsonl`` file."""
+    from ..userfiles import read_jsonl
 
-    return parse_arg_string(value) if value else {}
-
-
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{lineno}: malformed JSON ({exc.msg})") from None
-
-
-class _Run:
-    """One results file: its model and how a task's decoding settings are read."""
-
-    def __init__(self, path: Path, data: dict[str, Any], model: str | None):
-        self.path, self.data = path, data
-        config = data.get("config") or {}
-        self.model_args = _kv(config.get("model_args"))
-        self.ours = config.get("model") == "parallelbench"
-        self.model = model or (self.model_args.get("model") if self.ours else None) \
-            or data.get("model_name") or self.model_args.get("pretrained") or config.get("model") or "unknown"
-        self.gen_kwargs = _kv(config.get("gen_kwargs"))
-        self.configs = data.get("configs") or {}
-
-    def tasks(self) -> list[str]:
-        groups = set(self.data.get("groups") or {}) | {
-            g for g, subs in (self.data.get("group_subtasks") or {}).items() if subs}
-        names = list(self.configs) or list(self.data.get("results") or {})
-        return [t for t in names if t not in groups]
-
-    def decoding(self, task: str) -> tuple[str, dict[str, Any], dict[str, Any], int | None, float]:
-        """(strategy, decoding, setting, max_tokens, temperature) of ``task`` in this run."""
-        gen = {**((self.configs.get(task) or {}).get("generation_kwargs") or {}), **self.gen_kwargs}
-        max_tokens = gen.get("max_tokens") or gen.get("max_gen_toks")
-        max_tokens = int(max_tokens) if max_tokens else None
-        temperature = float(gen.get("temperature") or 0.0)
-        if self.ours:
-            from .args import parse_model_args, request_decoding
-
-            margs = parse_model_args(self.model_args, check=False)
-            if margs.max_tokens:
-                max_tokens = margs.max_tokens
-            temperature = margs.temperature if margs.temperature is not None else temperature
-            decoding, setting = request_decoding(margs.decoding, max_tokens or 0, temperature)
-            return margs.strategy, decoding, setting, max_tokens, temperature
-        if not gen.get("unmasking"):
-            return "none", {}, {}, max_tokens, temperature
-        strategy = our_strategy(str(gen["unmasking"]))
-        setting: dict[str, Any] = {}
-        if gen.get("k") not in (None, ""):
-            setting["k"] = _number(gen["k"])
-        elif gen.get("steps") and max_tokens and _fixed(strategy):
-            setting["k"] = _number(max_tokens / int(gen["steps"]))
-        for key, value in gen.items():
-            if key not in _GEN_PLUMBING and value not in (None, ""):
-                setting[REFERENCE_PARAMS.get(key, key)] = value
-        if gen.get("block_length") and max_tokens and int(gen["block_length"]) != max_tokens:
-            setting["block_length"] = int(gen["block_length"])
-        decoding = {"strategy": strategy, **setting, "temperature": temperature}
-        return strategy, decoding, setting, max_tokens, temperature
-
-
-def _fixed(strategy: str) -> bool:
-    from ..decoding import get_strategy
-
-    try:
-        return bool(get_strategy(strategy).fixed_count)
-    except Exception:  # noqa: BLE001 - a method we do not have: treat as adaptive
-        return False
-
-
-def _number(value: Any) -> Any:
-    value = float(value)
-    return int(value) if value.is_integer() else value
+    out = []
+    for lineno, obj in read_jsonl(path, "lm-eval samples file"):
+        if not isinstance(obj, dict):
+            raise DataError(f"{path}:{lineno}: expected a JSON object (one lm-eval sample), "
+                            f"got {type(obj).__name__}")
+        out.append(obj)
+    return out
 
 
 def _output(row: dict[str, Any]) -> str:
@@ -178,25 +107,40 @@ def _category(task: str, ours: bool) -> tuple[str | None, str | None]:
         return None, None
 
 
-def sample_records(run: _Run, task: str, rows: list[dict[str, Any]], metric: str | None,
+@contextmanager
+def _readable(what: str) -> Iterator[None]:
+    """Anything malformed in ``what`` (a hand-edited or foreign file) as one DataError."""
+    try:
+        yield
+    except ParallelBenchError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise DataError(f"{what} is not lm-eval output we can read ({type(exc).__name__}: {exc})") from None
+
+
+def sample_records(run: ResultsRun, task: str, rows: list[dict[str, Any]], metric: str | None,
                    filter_name: str | None) -> list[dict[str, Any]]:
     """Our records for one task's logged samples."""
     out: list[dict[str, Any]] = []
     wanted = filter_name or (rows[0].get("filter") if rows else None)
-    strategy, decoding, setting, max_tokens, temperature = run.decoding(task)
-    for row in rows:
+    with _readable(f"{run.path}: the settings of task {task}"):
+        strategy, decoding, setting, max_tokens, temperature = run.decoding(task)
+    for n, row in enumerate(rows, 1):
         if row.get("filter", wanted) != wanted:
             continue
-        block = row.get("parallelbench") or {}
-        if block.get("key") and block.get("unit"):  # written by `parallelbench export`
-            out.append(dict(block))
-            continue
-        out.append(_record(run, task, row, block, metric, strategy, decoding, setting,
-                           max_tokens, temperature))
+        with _readable(f"{run.path}: task {task}: logged sample {n}"):
+            block = row.get("parallelbench") or {}
+            if not isinstance(block, dict):
+                raise TypeError("'parallelbench' is not an object")
+            if block.get("key") and block.get("unit"):  # written by `parallelbench export`
+                out.append(dict(block))
+                continue
+            out.append(_record(run, task, row, block, metric, strategy, decoding, setting,
+                               max_tokens, temperature))
     return out
 
 
-def _record(run: _Run, lm_task: str, row: dict[str, Any], block: dict[str, Any], metric: str | None,
+def _record(run: ResultsRun, lm_task: str, row: dict[str, Any], block: dict[str, Any], metric: str | None,
             strategy: str, decoding: dict, setting: dict, max_tokens: int | None,
             temperature: float) -> dict[str, Any]:
     doc = row.get("doc") if isinstance(row.get("doc"), dict) else {}
@@ -232,16 +176,13 @@ def _record(run: _Run, lm_task: str, row: dict[str, Any], block: dict[str, Any],
     if tps in (None, "") and nfe and max_tokens:
         tps = max_tokens / float(nfe)
     category, op = _category(task, ours)
-    unit = Unit(task, strategy, decoding, setting, max_tokens or 0, temperature, 0)
+    unit = Unit(task, strategy, decoding, setting, max_tokens, temperature, 0)
     unit.key = stable_hash({"source": "lm-eval", "model": run.model, "model_args": run.model_args,
                             "task": lm_task, "max_tokens": max_tokens, "decoding": decoding,
                             "temperature": temperature})
-    doc_like = _Doc(index, messages, label)
     return {
-        "key": sample_key(unit, doc_like), "unit": unit.key, "model": run.model, "task": task,
-        "category": category, "op": op, "index": index, "strategy": strategy, "setting": setting,
-        "label": setting_label(setting), "decoding": decoding, "max_tokens": max_tokens,
-        "temperature": temperature, "seed": block.get("seed"), "prompt_hash": prompt_hash(doc_like),
+        **base_record(unit, _Doc(index, messages, label), run.model, category=category, op=op,
+                      seed=block.get("seed")),
         "output": _output(row), "metrics": metrics, "score": score, "score_strict": strict,
         "nfe": nfe, "tokens_per_step": tps, "output_tokens": block.get("output_tokens", row.get("output_tokens")),
         "order": block.get("order", row.get("order")), "token_ids": block.get("token_ids"),
@@ -257,21 +198,27 @@ def read_results(root: str | Path, *, metric: str | None = None, filter_name: st
     """Records of every results file under ``root`` (newest first) and the files read."""
     records: list[dict[str, Any]] = []
     used: list[Path] = []
+    from ..userfiles import read_json
+
     for path in result_files(root):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}: invalid JSON ({exc.msg})") from None
+        data = read_json(path, "lm-eval results file")
         if not isinstance(data, dict) or "results" not in data:
-            continue
-        run = _Run(path, data, model)
+            continue  # another JSON file that happens to be called results*.json
+        for key in ("results", "configs", "config", "groups", "group_subtasks"):
+            if data.get(key) is not None and not isinstance(data[key], dict):
+                raise DataError(f"{path}: not an lm-eval results file ('{key}' should be a mapping, "
+                                f"got {type(data[key]).__name__})")
+        run = ResultsRun(path, data, model)
         for task in run.tasks():
             sfile = samples_file(path, task)
             if sfile is None:
                 raise DataError(f"{path}: no samples_{task}*.jsonl next to it; run lm-eval with "
                                 f"--log_samples (per-sample results are needed)")
-            records += sample_records(run, task, list(_read_jsonl(sfile)), metric, filter_name)
+            records += sample_records(run, task, _read_samples(sfile), metric, filter_name)
         used.append(path)
+    if not used:
+        raise DataError(f"no lm-eval results under {root}: its results*.json files have no "
+                        "'results' mapping")
     return records, used
 
 
@@ -295,6 +242,10 @@ def import_results(root: str | Path, out: str | Path, **options: Any) -> tuple[i
             "written": written, "at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}]
         all_records = store.records()
         manifest["backends"] = backends_from_records(all_records)
+        if not manifest.get("history"):  # nothing in it was run by us: say what is not known
+            manifest["comparability"] = {"comparable": None, "reasons": [
+                "imported lm-eval results: the run's data source, decoding and sampling settings were "
+                "not recorded by parallelbench (check them in the source run)"]}
         store.write_manifest(manifest)
         export(all_records, store.path)
     finally:

@@ -96,7 +96,10 @@ def export_lm_eval(results_dir: str | Path, out: str | Path, layout: str = "lm-e
 
     if layout not in LAYOUTS:
         raise ConfigError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    from ..userfiles import output_dir
+
     store = ResultsStore(results_dir).open(write=False)
+    output_dir(out, "--out folder")
     records = store.records()
     seed = (store.read_manifest().get("seeds") or {}).get("base")
     if not records:

@@ -35,6 +35,11 @@ DEFAULT_MAX_GEN = 256  # lm-eval's default for generate_until
 # Decoding logs of the models created in this process, for ``harness.attach`` (the model object
 # itself is created and dropped inside ``simple_evaluate``).
 _LOGS: list[dict] = []
+# lm-eval's command line fills in ``device="cuda:0"`` when ``--device`` is not given; the
+# ``parallelbench lm-eval`` wrapper sets this while such a run is on, so that default is dropped
+# and each backend picks its own device (a CPU machine then runs on the CPU).
+LM_EVAL_DEFAULT_DEVICE = "cuda:0"
+drop_default_device = False
 
 
 class Answer(str):
@@ -58,6 +63,23 @@ def _plain(value: Any) -> Any:
 
 class ParallelBenchLM(LM):
     """See the module docstring. Constructed by lm-eval from ``--model_args``."""
+
+    @classmethod
+    def create_from_arg_string(cls, arg_string: str, additional_config: dict | None = None):
+        from lm_eval.utils import simple_parse_args_string
+
+        return cls.create_from_arg_obj(simple_parse_args_string(arg_string), additional_config)
+
+    @classmethod
+    def create_from_arg_obj(cls, arg_dict: dict[str, Any], additional_config: dict | None = None):
+        """``--model_args`` win over lm-eval's own ``--device``/``--batch_size`` (lm-eval would
+        pass both and fail on the duplicate keyword); lm-eval's default device is dropped when
+        the user did not ask for one (``drop_default_device``)."""
+        extra = {k: v for k, v in (additional_config or {}).items()
+                 if v is not None and k not in arg_dict}
+        if drop_default_device and extra.get("device") == LM_EVAL_DEFAULT_DEVICE:
+            del extra["device"]
+        return cls(**arg_dict, **extra)
 
     def __init__(self, **kwargs: Any):
         super().__init__()
@@ -93,6 +115,7 @@ class ParallelBenchLM(LM):
         from tqdm.auto import tqdm
 
         prepared = [self._prepare(r) for r in requests]
+        self._check(prepared)
         out: list[str] = []
         size = self.args.batch_size
         bar = tqdm(total=len(prepared), desc="parallelbench", disable=disable_tqdm, file=sys.stderr)
@@ -108,6 +131,18 @@ class ParallelBenchLM(LM):
         return out
 
     # -- helpers -------------------------------------------------------------------------------
+    def _check(self, prepared: list[dict[str, Any]]) -> None:
+        """The loaded backend's own check (``ModelAPI.check``) of each task's settings, before
+        the first generation (as ``run`` does)."""
+        check = getattr(self.backend, "check", None)
+        seen: set[str] = set()
+        for p in prepared if callable(check) else []:
+            req = p["request"]
+            key = json.dumps([p["task"], req.decoding, req.max_tokens], sort_keys=True, default=str)
+            if key not in seen:
+                seen.add(key)
+                check(req)
+
     def _prepare(self, req: Any) -> dict[str, Any]:
         context, gen_kwargs = req.args[0], dict(req.args[1] or {})
         doc = req.doc if isinstance(req.doc, dict) else {}

@@ -103,6 +103,10 @@ def write_task_folder(data_dir: str | os.PathLike | None = None,
         tasks = [info.name for info in list_tasks(data_dir)]
     files = task_files(tasks, data_dir)
     digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+    if out is not None:
+        from ..userfiles import output_dir
+
+        output_dir(out, "lm-eval task folder")
     folder = Path(out) if out is not None else default_cache_dir() / digest
     stamp = folder / ".parallelbench-tasks"
     if stamp.is_file() and stamp.read_text() == digest:

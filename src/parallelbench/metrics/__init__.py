@@ -7,8 +7,8 @@ from parallelbench.metrics.backends import MetricBackends
 from parallelbench.metrics.base import Metric
 from parallelbench.metrics.bleu import bleu
 from parallelbench.metrics.grammar import (GRAMMAR_BACKENDS, GrammarChecker, GrammarCheckError,
-                                           HarperChecker, HarperProfileChecker, LanguageToolChecker,
-                                           get_grammar_checker)
+                                           HarperChecker, HarperProfileChecker, get_grammar_checker)
+from parallelbench.metrics.grammar_languagetool import LanguageToolChecker
 from parallelbench.metrics.parsing import (parse_grid_loose, parse_grid_strict, parse_loose,
                                            parse_strict)
 from parallelbench.metrics.registry import get_metric, list_metrics

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from parallelbench.errors import ConfigError
-from parallelbench.metrics.grammar import GRAMMAR_BACKENDS, _redact, get_grammar_checker
-from parallelbench.metrics.similarity import SIMILARITY_BACKENDS, get_similarity_scorer
+from parallelbench.metrics.grammar import GRAMMAR_BACKENDS, get_grammar_checker
+from parallelbench.metrics.grammar_languagetool import _redact
+from parallelbench.metrics.similarity import SIMILARITY_BACKENDS, check_model_path, get_similarity_scorer
 
 __all__ = ["MetricBackends", "TEXT_METRICS", "SIMILARITY_METRICS", "add_backend_flags"]
 
@@ -65,7 +66,13 @@ class MetricBackends:
 
     def check(self, metrics: set[str] | frozenset[str]) -> dict[str, str]:
         """Build (and load) the backends the ``metrics`` need; returns what scores will record,
-        ``{"grammar_backend": ..., "similarity_backend": ...}``. Raises ``ConfigError``."""
+        ``{"grammar_backend": ..., "similarity_backend": ...}``. Raises ``ConfigError``. A
+        ``similarity_model`` is checked whatever the metrics: a path that names no model is a
+        mistake even where no task would use it."""
+        if self.similarity_model:
+            if (self.similarity or "auto") == "chrf":
+                raise ConfigError("--similarity chrf does not use a model; drop --similarity-model")
+            check_model_path(self.similarity_model)
         out = {}
         if set(metrics) & TEXT_METRICS:
             out["grammar_backend"] = self.grammar_checker().name

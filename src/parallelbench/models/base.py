@@ -83,7 +83,12 @@ class Generation:
 
 @runtime_checkable
 class ModelAPI(Protocol):
-    """A model backend."""
+    """A model backend.
+
+    Optional: ``check(request) -> None`` raising ``ConfigError`` for a request the *loaded*
+    model cannot run (e.g. a KV-cache mode its architecture lacks, a strategy only another kind
+    of model runs), without running it. The runner calls it once per unit after loading the
+    model and before writing anything (``runner.validate.check_loaded``)."""
 
     name: str
 

@@ -155,6 +155,12 @@ class HFDiffusionLM:
                    shift_logits=self.family.shift_logits)
         return cfg
 
+    def check(self, request: GenerationRequest) -> None:
+        """``ConfigError`` for a request this model cannot decode (see ``ModelAPI.check``)."""
+        from ..decoding import check_model
+
+        check_model(self.adapter, self.decode_config(request, [int(request.seed)]))
+
     def _canvas(self, requests: Sequence[GenerationRequest]) -> Any:
         """Infilling: the answer skeleton with ``[MASK]`` -> the mask token, right-padded to
         ``max_tokens`` with the pad id (SPEC 7.2)."""

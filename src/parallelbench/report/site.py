@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from .leaderboard import LEADERBOARD_TASKS, export_leaderboard
+from .leaderboard import LEADERBOARD_TASKS, export_leaderboard, strategy_csv
 
 _CATEGORIES = {"waitingline": ("waitingLine", "Waiting Line"),
                "textwriting": ("textWriting", "Text Writing"), "puzzles": ("puzzles", "Puzzles")}
@@ -54,8 +54,9 @@ def merge_metadata(existing: dict[str, Any] | None, model_id: str, strategies: l
     meta = json.loads(json.dumps(existing)) if existing else {
         "strategies": [], "modelFamilies": [], "models": [], "tasks": _task_entries()}
     for key in ("strategies", "modelFamilies", "models"):
-        if not isinstance(meta.setdefault(key, []), list):
-            raise DataError(f"metadata.json: '{key}' must be a list")
+        entries = meta.setdefault(key, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise DataError(f"metadata.json: '{key}' must be a list of objects")
     known = [s.get("id") for s in meta["strategies"]]
     for strategy in strategies:
         if strategy not in known:
@@ -78,22 +79,22 @@ def export_site(table: pd.DataFrame, out_dir: str | Path, model_id: str, *,
     """Write the site's data files for one model's config table (``report.data.config_table``)."""
     if not model_id or any(c in model_id for c in "/\\") or model_id.startswith("."):
         raise ConfigError(f"--model-id must be a plain name, got {model_id!r}")
+    from ..userfiles import output_dir, read_json
+
     data = Path(out_dir) / "data"
-    written = export_leaderboard(table, data, model_id)
-    if not written:
-        raise DataError("no leaderboard task in these results (the site shows the 17 benchmark tasks)")
-    strategies = sorted(p.stem for p in written if p.suffix == ".csv")
-    source = Path(metadata) if metadata else data / "metadata.json"
+    source = Path(metadata).expanduser() if metadata else data / "metadata.json"
     existing = None
-    if source.is_file():
-        try:
-            existing = json.loads(source.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{source}: invalid JSON ({exc.msg})") from None
-    elif metadata:
-        raise DataError(f"metadata file not found: {source}")
+    if metadata or source.exists():  # read and checked before anything is written
+        existing = read_json(source, "metadata file")
+        if not isinstance(existing, dict):
+            raise DataError(f"{source}: not the site's metadata.json (expected a JSON object)")
+    strategies = [s for s in sorted(table["strategy"].unique()) if not strategy_csv(table, s).empty]
+    if not strategies:
+        raise DataError("no leaderboard task in these results (the site shows the 17 benchmark tasks)")
     meta = merge_metadata(existing, model_id, strategies, display_name=display_name,
                           family=family, url=url)
+    output_dir(out_dir, "--out folder")
+    written = export_leaderboard(table, data, model_id)
     path = data / "metadata.json"
     path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return written + [path]

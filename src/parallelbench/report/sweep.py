@@ -42,13 +42,16 @@ def sweep_summary(manifest: dict[str, Any], records: list[dict[str, Any]],
                        if config.get("limit") else ", every sample of each task")),
         ("records", f"{len(records)} finished, {len(errors)} failed samples"),
         ("data", f"official files from {config['data_dir']}" if config.get("data_dir")
-         else "built-in generators" + (f" ({config['task_options']})" if config.get("task_options") else "")),
+         else "built-in generators" + (f" ({config['task_options']})" if config.get("task_options") else "")
+         if history else "not recorded"),
         ("decoding", f"temperature {config.get('temperature', 0)}, seed {config.get('seed', '?')}"
                      + (f", max_tokens {config['max_tokens']}" if config.get("max_tokens") else
                         ", each task's generation length")),
         ("runs", f"{len(history)} invocation(s)" + (
             f", {history[0].get('started_at', '?')} to {history[-1].get('started_at', '?')}; executors "
             f"{', '.join(sorted({h.get('executor', '?') for h in history}))}" if history else "")),
+        *([("imports", "; ".join(f"{i.get('written', '?')} new records from {i.get('from', '?')} ({i.get('at', '?')})"
+                                 for i in manifest["imports"]))] if manifest.get("imports") else []),
         ("code", f"parallelbench {(manifest.get('versions') or {}).get('parallelbench', '?')}, "
                  f"git {manifest.get('git_commit') or 'n/a'}, torch "
                  f"{(manifest.get('versions') or {}).get('torch', '?')}"),

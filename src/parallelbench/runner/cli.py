@@ -173,7 +173,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     spec = spec_from_args(args)
     if args.dry_run:
-        print(describe_units(plan_sweep(spec)[1]))
+        units = plan_sweep(spec)[1]
+        if args.require_comparable:  # a dry run answers "would it start?"
+            from .comparability import require_comparable
+            from .expand import TaskSource
+
+            require_comparable(spec, units, TaskSource(spec))
+        print(describe_units(units))
         return 0
     if not args.out:
         raise ConfigError("--out RESULTS_DIR is required")

@@ -82,10 +82,24 @@ def assess_planned(spec: Any, units: list, source: Any,
     return assess(spec, units, sources, backends)
 
 
+def require_comparable(spec: Any, units: list, source: Any,
+                       planned: dict[str, str] | None = None) -> None:
+    """``--require-comparable``: ``ConfigError`` naming every reason the run would not be
+    comparable with the paper (before anything runs or is written)."""
+    from ..errors import ConfigError
+
+    verdict = assess_planned(spec, units, source, planned)
+    if not verdict["comparable"]:
+        raise ConfigError("not comparable with the paper (--require-comparable): "
+                          + "; ".join(verdict["reasons"]))
+
+
 def format_section(verdict: dict[str, Any] | None) -> str:
     """The short text section shown at the top of ``results`` and the report."""
     if not verdict:
         return "Comparable with the paper: unknown (run recorded before this check existed)"
+    if verdict.get("comparable") is None:  # e.g. imported results: their settings are not known
+        return "Comparable with the paper: unknown\n" + "\n".join(f"- {r}" for r in verdict["reasons"])
     if verdict.get("comparable"):
         return "Comparable with the paper: yes"
     return "Comparable with the paper: NO\n" + "\n".join(f"- {r}" for r in verdict["reasons"])

@@ -12,7 +12,8 @@ from tqdm.auto import tqdm
 from ..errors import ConfigError
 from ..metrics.backends import MetricBackends
 from ..models.base import get_backend, get_model
-from .comparability import assess, assess_planned
+from .comparability import assess
+from .comparability import require_comparable as check_comparable
 from .expand import TaskSource, Unit
 from .manifest import backends_from_records, build_manifest
 from .records import run_batch, sample_key
@@ -20,7 +21,7 @@ from .rescore import check_consistent, planned_backends
 from .spec import SweepSpec
 from .store import ResultsStore
 from .summary import export, summary_frame
-from .validate import check_identity, check_out, identity, plan_sweep
+from .validate import check_identity, check_loaded, check_out, identity, plan_sweep
 
 EXECUTORS = ("local", "ray")
 
@@ -89,10 +90,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         backend, units, work = plan_sweep(spec, source, store)
         planned = planned_backends(spec, units, source)  # unavailable backend: ConfigError now
         if require_comparable:
-            verdict = assess_planned(spec, units, source, planned)
-            if not verdict["comparable"]:
-                raise ConfigError("not comparable with the paper (--require-comparable): "
-                                  + "; ".join(verdict["reasons"]))
+            check_comparable(spec, units, source, planned)
         if wandb:
             from .wandb_log import require_wandb
             require_wandb()
@@ -104,6 +102,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: str = "local", ray_
         local = executor == "local"
         if local and work and model is None:  # device, dtype, weights: fails before any write
             model = get_model(spec.model, **spec.model_options)
+        if local and work:
+            check_loaded(spec, model, work)  # what only the loaded model knows (e.g. its cache)
         store.open(write=True)  # the first write: folder, lock, repair of a torn last line
         work = pending_work(units, source, store)  # again: another run may have added records
         todo = sum(len(s) for _, s in work)

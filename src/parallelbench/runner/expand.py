@@ -8,7 +8,6 @@ batch size or the device changed.
 """
 from __future__ import annotations
 
-import fnmatch
 import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -112,19 +111,11 @@ class TaskSource:
         return self._cache[name]
 
     def resolve(self, patterns: list[str]) -> list[str]:
-        """Task names matching the patterns, in pattern order, without duplicates."""
-        out: list[str] = []
-        known: list[str] | None = None
-        for pat in patterns:
-            if not any(ch in pat for ch in "*?["):
-                matched = [pat]  # a literal name; load_task reports it if unknown
-            else:
-                known = self.names() if known is None else known
-                matched = [n for n in known if fnmatch.fnmatchcase(n, pat)]
-                if not matched:
-                    raise ConfigError(f"task pattern {pat!r} matches no task")
-            out.extend(m for m in matched if m not in out)
-        return out
+        """Task names matching the patterns, in pattern order, without duplicates (a literal
+        name is kept: ``load_task`` reports it if unknown)."""
+        from ..tasks.loader import match_tasks
+
+        return match_tasks(patterns, self.names)
 
 
 def _expand_values(key: str, values: list[Any], M: int) -> list[Any]:

@@ -45,16 +45,23 @@ def make_request(unit: Unit, sample: Any, base_seed: int) -> GenerationRequest:
     )
 
 
-def _base(unit: Unit, task: Any, sample: Any, model_spec: str, base_seed: int) -> dict[str, Any]:
+def base_record(unit: Unit, sample: Any, model_spec: str, *, category: str | None, op: str | None,
+                seed: int | None) -> dict[str, Any]:
+    """The fields every record and error of a sample has (what identifies it), whether ``run``
+    produced it or ``import`` read it (``lmeval.io_read``)."""
     return {
         "key": sample_key(unit, sample), "unit": unit.key, "model": model_spec,
-        "task": unit.task, "category": getattr(task, "category", None), "op": getattr(task, "op", None),
+        "task": unit.task, "category": category, "op": op,
         "index": sample.index, "strategy": unit.strategy, "setting": unit.setting,
         "label": unit.label, "decoding": unit.decoding, "cache": (unit.decoding or {}).get("cache", "none"),
-        "max_tokens": unit.max_tokens,
-        "temperature": unit.temperature, "seed": sample_seed(base_seed, unit.task, sample.index),
+        "max_tokens": unit.max_tokens, "temperature": unit.temperature, "seed": seed,
         "prompt_hash": prompt_hash(sample),
     }
+
+
+def _base(unit: Unit, task: Any, sample: Any, model_spec: str, base_seed: int) -> dict[str, Any]:
+    return base_record(unit, sample, model_spec, category=getattr(task, "category", None),
+                       op=getattr(task, "op", None), seed=sample_seed(base_seed, unit.task, sample.index))
 
 
 def _generate(model: Any, requests: list[GenerationRequest]) -> list[Any]:

@@ -73,23 +73,25 @@ def rescore(results_dir: str | Path, out: str | Path, backends: MetricBackends) 
     from .store import ResultsStore
     from .summary import export
 
+    from .store import check_target
+
     src = ResultsStore(results_dir).open(write=False)
     manifest = src.read_manifest()
     if not manifest.get("config"):
         raise DataError(f"{str(results_dir)!r} has no manifest config; cannot re-score it")
-    config = {**manifest["config"], **backends.to_dict(),
-              "languagetool_url": backends.languagetool_url}
-    spec = spec_from_dict({k: v for k, v in config.items() if v is not None}, "manifest config")
+    config = {**{k: v for k, v in manifest["config"].items() if v is not None}, **backends.to_dict(),
+              "languagetool_url": backends.languagetool_url}  # the new backends, never the old ones
+    spec = spec_from_dict(config, "manifest config")
     source = TaskSource(spec)
     records = src.records()
     if Path(out).resolve() == Path(results_dir).resolve():
         raise ConfigError("rescore writes a new directory: --out must differ from RESULTS_DIR")
+    if ResultsStore(check_target(out)).load().num_records:
+        raise ConfigError(f"{str(out)!r} already holds records; re-score into a new directory")
     planned = backends.check({getattr(source.load(t), "metric", None)
                               for t in {r["task"] for r in records}} - {None})
     dst = ResultsStore(out).open(write=True)
     try:
-        if dst.num_records:
-            raise ConfigError(f"{str(out)!r} already holds records; re-score into a new directory")
         rescored = [_rescored(r, source.load(r["task"]))
                     if getattr(source.load(r["task"]), "metric", None) in TEXT_METRICS else r
                     for r in records]

@@ -191,6 +191,8 @@ def _check_grid_value(key: str, value: Any, where: str) -> None:
         if not math.isfinite(value) or value < 0 or (key != "temperature" and value == 0):
             raise ConfigError(f"{where}: must be {'>= 0' if key == 'temperature' else '> 0'}"
                               f" and finite, got {value!r}")
+    elif value is not None and not isinstance(value, (str, int, float)):  # bool is an int
+        raise ConfigError(f"{where}: each grid value must be a number, a word or none, got {value!r}")
 
 
 def _int_or_none(value: Any, what: str, minimum: int = 1) -> int | None:

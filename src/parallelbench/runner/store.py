@@ -29,6 +29,24 @@ except ImportError:  # pragma: no cover - Windows
 RECORDS = "records.jsonl"
 ERRORS = "errors.jsonl"
 MANIFEST = "manifest.json"
+STORE_FILES = frozenset({MANIFEST, RECORDS, ERRORS, "records.csv", "records.parquet", ".lock",
+                         MANIFEST + ".tmp"})
+
+
+def check_target(path: str | Path) -> Path:
+    """``path`` can hold a results store: an existing store, an empty folder, or a path where a
+    folder can be made; never a file, nor a folder of other files (a task folder, a checkout),
+    which a store would litter. Creates nothing."""
+    from ..userfiles import output_dir
+
+    p = output_dir(path, "results directory")
+    if p.is_dir() and not (p / RECORDS).exists() and not (p / MANIFEST).exists():
+        others = sorted(e.name for e in p.iterdir() if e.name not in STORE_FILES)
+        if others:
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            raise DataError(f"{str(p)!r} is not a results directory but holds other files ({shown}); "
+                            "give a new or empty folder")
+    return p
 
 
 def _dumps(obj: Any) -> str:
@@ -86,6 +104,7 @@ class ResultsStore:
         """Load the existing records; with ``write`` create the directory, take the lock and
         repair a torn last line."""
         if write:
+            check_target(self.path)
             try:
                 self.path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

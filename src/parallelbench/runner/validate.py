@@ -61,6 +61,19 @@ def check_requests(spec: SweepSpec, backend: Backend, work: list[tuple[Unit, lis
                                   f"({unit.strategy} {unit.label}): {exc}") from None
 
 
+def check_loaded(spec: SweepSpec, model: Any, work: list[tuple[Unit, list[Any]]]) -> None:
+    """The loaded model's own check (``ModelAPI.check``) of one request per unit."""
+    check = getattr(model, "check", None)
+    if not callable(check):
+        return
+    for unit, samples in work:
+        try:
+            check(make_request(unit, samples[0], spec.seed))
+        except ParallelBenchError as exc:
+            raise ConfigError(f"{spec.model} cannot run {unit.strategy} {unit.label} on task "
+                              f"{unit.task!r}: {exc}") from None
+
+
 def identity(spec: SweepSpec, backend: Backend) -> dict[str, Any]:
     """What every record of a store shares: the model and its result-determining options
     (hashed, so no option value, secret or not, is stored twice)."""
@@ -127,11 +140,11 @@ def plan_sweep(spec: SweepSpec, source: TaskSource | None = None,
 
 
 def check_out(out: str | Path) -> Path:
-    """The results directory: a folder, or a path where one can be made."""
-    from ..userfiles import output_dir
+    """The results directory: a store, an empty folder, or a path where one can be made."""
+    from .store import check_target
 
-    return output_dir(out, "results directory")
+    return check_target(out)
 
 
-__all__ = ["KEY_FORMAT", "check_backend", "check_identity", "check_out", "check_requests",
+__all__ = ["KEY_FORMAT", "check_backend", "check_identity", "check_loaded", "check_out", "check_requests",
            "identity", "plan_sweep"]

@@ -76,11 +76,14 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
         for info in infos:
             print(json.dumps(info.to_dict()))
         return 0
-    print(f"{'task':45} {'category':13} {'metric':27} {'samples':>7}  lengths")
+    # Columns as wide as their longest entry (custom task names and metrics can be long).
+    w_task = max([45, *(len(i.name) for i in infos)])
+    w_metric = max([27, *(len(i.metric) for i in infos)])
+    print(f"{'task':{w_task}} {'category':13} {'metric':{w_metric}} {'samples':>7}  lengths")
     for info in infos:
         lengths = ",".join(map(str, info.lengths)) if info.lengths else "-"
-        print(f"{info.name:45} {info.category:13} {info.metric:27} {info.num_samples:>7}  "
-              f"{lengths}")
+        print(f"{info.name:{w_task}} {info.category:13} {info.metric:{w_metric}} "
+              f"{info.num_samples:>7}  {lengths}")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from ..errors import ConfigError, DataError
 from .official import METRIC_BY_OP, discover, infer_kind, load_official
@@ -92,3 +92,28 @@ def list_tasks(data_dir: str | Path | None = None) -> list[TaskInfo]:
     if not names:
         raise DataError(f"no <group>/<task>.jsonl task files under {data_dir}")
     return [load_task(name, data_dir=data_dir).info() for name in names]
+
+
+def match_tasks(patterns: Iterable[str], known: Callable[[], Iterable[str]] | Iterable[str], *,
+                literal_ok: bool = True, what: str = "task", where: str = "") -> list[str]:
+    """Names matching ``patterns`` (names or shell globs), in pattern order, without duplicates.
+    A glob is matched against ``known`` (a list, or a function giving it, called only when a glob
+    needs it) and must match something; a literal name is kept as given when ``literal_ok`` (its
+    loader says if it is unknown), else it must be in ``known``. ``ConfigError`` otherwise."""
+    import fnmatch
+
+    names: list[str] | None = None
+    out: list[str] = []
+    for pattern in patterns:
+        glob = any(c in pattern for c in "*?[")
+        if not glob and literal_ok:
+            matched = [pattern]
+        else:
+            if names is None:
+                names = list(known() if callable(known) else known)
+            matched = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+            if not matched:
+                raise ConfigError(f"{what} pattern {pattern!r} matches no {what}{where}")
+        out.extend(m for m in matched if m not in out)
+    return out
+

@@ -182,9 +182,11 @@ def dream_sudoku_records(path: str | Path, seed: int, shots: int = 1) -> list[di
     """Every puzzle of Dream's Sudoku file, in file order, in the official record layout. Each
     one-shot example is another puzzle of the file drawn with ``seed`` (the reference's pairing
     is not reproducible, SPEC 4.3). Checks every line (DataError naming file and line)."""
+    from ..userfiles import read_lines
+
     file = Path(path)
     puzzles: list[tuple[str, str]] = []
-    for number, line in enumerate(file.read_text("utf-8").splitlines(), 1):
+    for number, line in enumerate(read_lines(file, "Dream Sudoku file"), 1):
         if not line.strip():
             continue
         where = f"{file}:{number}"

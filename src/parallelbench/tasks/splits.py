@@ -13,7 +13,6 @@ Files go to ``<out>/train/<group>/<task>.jsonl`` (official layout), never over a
 """
 from __future__ import annotations
 
-import fnmatch
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -24,6 +23,20 @@ from .render import user_text
 
 #: Operations without a generator (fixed word sets or external text): no training split.
 FIXED_DATA_OPS = ("words_to_sentence", "summarize", "paraphrase")
+#: More training samples per task than this is a typo (it would run for hours and fill memory).
+MAX_TRAIN_SAMPLES = 1_000_000
+
+
+def check_split_args(num_samples: Any, seed: Any) -> None:
+    """The size and base seed of a training split (``ConfigError``)."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) \
+            or not 1 <= num_samples <= MAX_TRAIN_SAMPLES:
+        raise ConfigError(f"--num-samples must be an integer in 1..{MAX_TRAIN_SAMPLES:,} (per task), "
+                          f"got {num_samples!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"the training split's seed must be an integer >= 0, got {seed!r}")
+    if seed == 42:
+        raise ConfigError("the training split needs a base seed other than 42 (the test sets')")
 
 
 def query_prompt(template: str, record: dict[str, Any]) -> str:
@@ -51,22 +64,14 @@ def _official_prompts(name: str, data_dir: str | Path | None) -> set[str]:
 def generator_tasks(patterns: Iterable[str]) -> list[str]:
     """Registered built-in task names matching ``patterns`` (names or globs) that have a
     generator; an exact name that is no generator task is an error."""
-    from .loader import load_task
+    from .loader import load_task, match_tasks
     from .registry import registered_tasks
 
-    names: list[str] = []
-    for pattern in patterns:
-        if any(c in pattern for c in "*?["):
-            hits = [t.name for t in registered_tasks() if fnmatch.fnmatchcase(t.name, pattern)
-                    and t.op not in FIXED_DATA_OPS]
-            if not hits:
-                raise ConfigError(f"no generator task matches {pattern!r}")
-        else:
-            task = load_task(pattern, num_samples=1)
-            if task.op in FIXED_DATA_OPS:
-                raise ConfigError(f"{pattern} has fixed data (no generator), so no training split")
-            hits = [pattern]
-        names += [n for n in hits if n not in names]
+    names = match_tasks(patterns, lambda: [t.name for t in registered_tasks()
+                                           if t.op not in FIXED_DATA_OPS], what="generator task")
+    for name in (p for p in patterns if not any(c in p for c in "*?[")):  # any resolvable name
+        if load_task(name, num_samples=1).op in FIXED_DATA_OPS:
+            raise ConfigError(f"{name} has fixed data (no generator), so no training split")
     return names
 
 
@@ -78,8 +83,7 @@ def train_task(name: str, num_samples: int, seed: int = TRAIN_SEED,
     from .loader import load_task
     from .task import Task
 
-    if seed == 42:
-        raise ConfigError("the training split needs a base seed other than 42 (the test sets')")
+    check_split_args(num_samples, seed)
     test = load_task(name)
     if test.op in FIXED_DATA_OPS:
         raise ConfigError(f"{name} has fixed data (no generator), so no training split")
@@ -106,8 +110,10 @@ def write_train_tasks(names: list[str], out_dir: str | Path, num_samples: int,
                       seed: int = TRAIN_SEED,
                       exclude_data_dir: str | Path | None = None) -> list[tuple[Path, int]]:
     """Write the training split of built-in tasks; returns ``(path, removed)`` per task."""
-    if not isinstance(num_samples, int) or num_samples < 1:
-        raise ConfigError(f"--num-samples must be a positive integer, got {num_samples!r}")
+    from ..userfiles import output_dir
+
+    check_split_args(num_samples, seed)
+    output_dir(out_dir, "--out folder")
     for name in names:
         _target(out_dir, name)
     written = []
@@ -150,7 +156,10 @@ def write_train_from_config(config_path: str | Path, out_dir: str | Path,
     configs that only make training data), the built-in test sets of the same
     task (``exclude_tasks``, by default e.g. ``list_ops/<op>`` for letters) and the test files
     under ``exclude_data_dir``."""
+    from ..userfiles import output_dir
+
     path, group, defaults, tasks = load_generate_config(config_path)
+    output_dir(out_dir, "--out folder")
     built = []
     for i, entry in enumerate(tasks):
         merged = {**defaults, **entry}

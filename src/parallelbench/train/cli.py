@@ -61,6 +61,8 @@ def spec_from_args(args: argparse.Namespace):
             data[key] = value
             if key in ("steps", "epochs"):
                 data.pop("epochs" if key == "steps" else "steps", None)
+    if not isinstance(data.get("model_options") or {}, dict):
+        raise ConfigError(f"{args.config}: model_options must be a mapping, got {data['model_options']!r}")
     options = {**(data.get("model_options") or {}), **_model_options(args.model_option)}
     if args.trust_remote_code:
         options["trust_remote_code"] = True
@@ -88,11 +90,28 @@ def build_trainable(spec, tasks: list) -> Any:
         if options:
             raise ConfigError("learned:<folder> takes no model options (its config is saved)")
         return LearnedTrainable.load(target)
-    arch = {k: int(options.pop(k)) for k in ("dim", "layers", "heads", "mlp") if k in options}
+    arch = {k: options.pop(k) for k in ("dim", "layers", "heads", "mlp") if k in options}
+    for key, value in arch.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"learned-model option {key} must be a positive integer, got {value!r}")
     if options:
         raise ConfigError(f"unknown learned-model option(s): {', '.join(sorted(options))}; "
                           f"known: dim, layers, heads, mlp")
     return LearnedTrainable.fresh(vocabulary(tasks), spec.sft_config().seed, **arch)
+
+
+def check_train_out(out: str) -> Path:
+    """``--out``: a new or empty folder, or an earlier train output (which resumes); never a
+    file, nor a folder of other files."""
+    from ..userfiles import output_dir
+
+    path = output_dir(out, "--out folder")
+    if path.is_dir() and not (path / "train_manifest.json").exists() and not (path / "checkpoints").is_dir():
+        others = sorted(e.name for e in path.iterdir())
+        if others:
+            raise ConfigError(f"--out folder {str(path)!r} holds other files ({', '.join(others[:3])}) "
+                              "and no earlier training run; give a new or empty folder")
+    return path
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -100,6 +119,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .loop import run_sft
 
     spec = spec_from_args(args)
+    check_train_out(args.out)
+    if spec.evaluate and not args.no_evaluate:
+        from .evaluate import check_sweep
+
+        check_sweep(spec.evaluate, spec.model)  # before hours of training, not after
     tasks = load_training_tasks(spec.tasks, data_dir=spec.data_dir, num_samples=spec.num_samples,
                                 seed=spec.data_seed, exclude_data_dir=spec.exclude_data_dir)
     model = build_trainable(spec, tasks)

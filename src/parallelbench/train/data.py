@@ -8,7 +8,6 @@ then padded with EOS up to the generation length, as LLaDA's SFT does.
 """
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 from dataclasses import dataclass
@@ -63,11 +62,10 @@ def load_training_tasks(patterns: Sequence[str], *, data_dir: str | Path | None 
     if not patterns:
         raise ConfigError("no training tasks given")
     if data_dir is not None:
-        known = discover(data_dir)
-        names = [n for n in known if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
-        missing = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in known)]
-        if missing:
-            raise ConfigError(f"no task file under {data_dir} matches {', '.join(missing)}")
+        from ..tasks.loader import match_tasks
+
+        names = match_tasks(patterns, discover(data_dir), literal_ok=False, what="task file",
+                            where=f" under {data_dir}")
         return [TaskData(n, load_task(n, data_dir=data_dir), f"files:{data_dir}") for n in names]
     out = []
     for name in generator_tasks(patterns):

@@ -47,10 +47,23 @@ class SFTConfig:
     def __post_init__(self) -> None:
         if (self.steps is None) == (self.epochs is None):
             raise ConfigError("give the training length as steps or as epochs (one of them)")
-        if self.steps is not None and self.steps < 1 or self.epochs is not None and self.epochs <= 0:
-            raise ConfigError("steps / epochs must be positive")
-        if self.batch_size < 1 or self.lr <= 0 or not 0 <= self.warmup < 1:
-            raise ConfigError("batch_size >= 1, lr > 0 and 0 <= warmup < 1 are required")
+        for name, low in (("steps", 1), ("batch_size", 1), ("seed", 0), ("eval_samples", 0),
+                          ("checkpoint_every", 0), ("keep_checkpoints", 1), ("log_every", 1)):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+        # (name, lowest allowed, whether the lowest itself is allowed, highest excluded)
+        for name, low, closed, high in (("epochs", 0, False, None), ("lr", 0, False, None),
+                                        ("weight_decay", 0, True, None), ("warmup", 0, True, 1),
+                                        ("grad_clip", 0, True, None), ("eps", 0, False, 1)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) \
+                and (value >= low if closed else value > low) and (high is None or value < high)
+            if not ok:
+                bounds = f"{'>=' if closed else '>'} {low}" + (f" and < {high}" if high is not None else "")
+                raise ConfigError(f"{name} must be a number {bounds}, got {value!r}")
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"schedule must be one of {', '.join(SCHEDULES)}")
 

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import ConfigError
 from .hf import LoraSpec
 from .loop import SFTConfig
@@ -81,11 +79,40 @@ def lora_from(value: Any) -> LoraSpec | None:
     spec = LoraSpec(**value)
     if isinstance(spec.targets, str):
         spec.targets = [t.strip() for t in spec.targets.split(",") if t.strip()]
+    if not isinstance(spec.targets, list) or not spec.targets or not all(isinstance(t, str) for t in spec.targets):
+        raise ConfigError(f"lora targets must be module names, got {spec.targets!r}")
+    for name, ok in (("r", isinstance(spec.r, int) and spec.r >= 1),
+                     ("alpha", isinstance(spec.alpha, (int, float)) and spec.alpha > 0),
+                     ("dropout", isinstance(spec.dropout, (int, float)) and 0 <= spec.dropout < 1)):
+        if not ok or isinstance(getattr(spec, name), bool):
+            raise ConfigError(f"lora {name} out of range: {getattr(spec, name)!r} (r >= 1, alpha > 0, "
+                              "0 <= dropout < 1)")
     return spec
 
 
+def _integer(data: dict[str, Any], key: str, default: Any, low: int, where: str) -> Any:
+    value = data.get(key, default)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= low):
+        return value
+    raise ConfigError(f"{where}: {key} must be an integer >= {low}, got {value!r}")
+
+
+def _check_types(data: dict[str, Any], where: str) -> None:
+    if not isinstance(data.get("model"), str):
+        raise ConfigError(f"{where}: model must be a string, got {data.get('model')!r}")
+    tasks = data["tasks"]
+    if not isinstance(tasks, str) and not (isinstance(tasks, list) and all(isinstance(t, str) for t in tasks)):
+        raise ConfigError(f"{where}: tasks must be task names or globs, got {tasks!r}")
+    for key in ("model_options", "evaluate"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise ConfigError(f"{where}: {key} must be a mapping, got {data[key]!r}")
+    for key in ("data_dir", "exclude_data_dir"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ConfigError(f"{where}: {key} must be a folder path, got {data[key]!r}")
+
+
 def spec_from_dict(data: dict[str, Any], where: str = "train config") -> TrainSpec:
-    """A validated spec; unknown keys are errors."""
+    """A validated spec; unknown keys and values of the wrong type are errors."""
     data = dict(data)
     known = {"model", "tasks", "model_options", "data_dir", "num_samples", "data_seed",
              "exclude_data_dir", "gen_length", "lora", "evaluate"} | _OPT_KEYS
@@ -95,19 +122,19 @@ def spec_from_dict(data: dict[str, Any], where: str = "train config") -> TrainSp
     for key in ("model", "tasks"):
         if not data.get(key):
             raise ConfigError(f"{where}: '{key}' is required")
+    _check_types(data, where)
     tasks = data["tasks"]
     tasks = [t.strip() for t in tasks.split(",")] if isinstance(tasks, str) else list(tasks)
     optim = {k: data[k] for k in _OPT_KEYS if data.get(k) is not None}
     if "steps" not in optim and "epochs" not in optim:
         optim["epochs"] = 1
-    if data.get("evaluate") is not None and not isinstance(data["evaluate"], dict):
-        raise ConfigError(f"{where}: evaluate must be a sweep mapping")
-    spec = TrainSpec(model=str(data["model"]), tasks=tasks,
+    spec = TrainSpec(model=data["model"], tasks=tasks,
                      model_options=dict(data.get("model_options") or {}),
-                     data_dir=data.get("data_dir"), num_samples=int(data.get("num_samples", 1000)),
-                     data_seed=int(data.get("data_seed", 123)),
+                     data_dir=data.get("data_dir"),
+                     num_samples=_integer(data, "num_samples", 1000, 1, where),
+                     data_seed=_integer(data, "data_seed", 123, 0, where),
                      exclude_data_dir=data.get("exclude_data_dir"),
-                     gen_length=data.get("gen_length"), lora=lora_from(data.get("lora")),
+                     gen_length=_integer(data, "gen_length", None, 1, where), lora=lora_from(data.get("lora")),
                      optim=optim, evaluate=data.get("evaluate"))
     spec.sft_config()  # validates the optimisation settings now
     if spec.model.partition(":")[0] not in ("hf-dllm", "learned"):
@@ -119,13 +146,11 @@ def spec_from_dict(data: dict[str, Any], where: str = "train config") -> TrainSp
 
 
 def load_train_config(path: str | Path) -> dict[str, Any]:
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"train config not found: {file}")
-    try:
-        data = yaml.safe_load(file.read_text("utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: malformed YAML ({str(exc).splitlines()[0]})") from None
+    from ..userfiles import read_yaml
+
+    data = read_yaml(path, "train config")
+    if data is None:
+        return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{file}: expected a mapping")
+        raise ConfigError(f"{path}: expected a mapping")
     return data

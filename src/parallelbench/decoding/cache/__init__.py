@@ -6,8 +6,8 @@ keys and values exposes a ``KVBackend`` as ``model.kv_backend``. Block-diffusion
 ``prefix`` (``blocks.py``). See docs/decoding.md.
 """
 from .protocol import KV, KVBackend, kv_backend, kv_unsupported_reason
-from .runners import CACHE_MODES, FullRunner, make_runner
+from .runners import CACHE_MODES, FullRunner, check_runner, make_runner
 from .blocks import BlockLayout, BlockRunner, block_layout
 
 __all__ = ["CACHE_MODES", "KV", "KVBackend", "BlockLayout", "BlockRunner", "FullRunner", "block_layout",
-           "kv_backend", "kv_unsupported_reason", "make_runner"]
+           "check_runner", "kv_backend", "kv_unsupported_reason", "make_runner"]

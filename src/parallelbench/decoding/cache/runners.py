@@ -173,22 +173,36 @@ _RUNNERS = {"none": FullRunner, "prefix": PrefixRunner, "dual": DualRunner}
 def make_runner(model, cfg, strategy) -> FullRunner:
     """The runner for ``cfg.cache`` and the ``strategy`` (an instance: its own ``candidates_only``
     decides whether only the candidates' logits are computed); every reason it cannot run is a
-    ConfigError raised here, before any forward pass."""
-    mode = cfg.cache
+    ConfigError raised here, before any forward pass (``check_runner``)."""
     strategy_cls = strategy if isinstance(strategy, type) else type(strategy)
+    runner, options = _choose(model, cfg, strategy_cls)
+    return runner(model, cfg, strategy, **options)
+
+
+def check_runner(model, cfg, strategy_cls) -> None:
+    """Raise the ConfigError ``make_runner`` would raise for this model, config and strategy
+    (cache mode, block-causal or canvas model, model-specific strategy), building nothing."""
+    _choose(model, cfg, strategy_cls)
+
+
+def _choose(model, cfg, strategy_cls) -> tuple[type, dict]:
+    mode = cfg.cache
     backend = kv_backend(model)
     if backend is not None and getattr(backend, "canvas_decoder", False):
         from .canvas import CanvasRunner, check_canvas
 
         check_canvas(cfg, strategy_cls, backend.canvas_length)
-        return CanvasRunner(model, cfg, strategy)
+        return CanvasRunner, {}
+    requires = getattr(strategy_cls, "requires", None)
+    if requires:  # a model's own sampler (e.g. native): only that kind of model runs it
+        raise ConfigError(f"strategy {strategy_cls.id!r} needs {requires}; this model is not one")
     if backend is not None and backend.causal_blocks:
         from .blocks import BlockRunner, check_block_causal
 
         check_block_causal(cfg, strategy_cls)
-        return BlockRunner(model, cfg, strategy, cached=mode == "prefix")
+        return BlockRunner, {"cached": mode == "prefix"}
     if mode == "none":
-        return FullRunner(model, cfg, strategy)
+        return FullRunner, {}
     from ..strategies import Strategy
 
     reason = getattr(strategy_cls, "kv_cache", True)
@@ -204,4 +218,4 @@ def make_runner(model, cfg, strategy) -> FullRunner:
     if mode not in backend.modes:
         supported = ", ".join(sorted(backend.modes)) or "none"
         raise ConfigError(f"this model does not support cache={mode!r} (supported: {supported})")
-    return _RUNNERS[mode](model, cfg, strategy)
+    return _RUNNERS[mode], {}
