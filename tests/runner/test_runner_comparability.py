@@ -63,3 +63,27 @@ def test_require_comparable_refuses_and_writes_nothing(tmp_path):
     shown = subprocess.run([sys.executable, "-m", "parallelbench.cli", "results", str(out)],
                            capture_output=True, text=True).stdout
     assert shown.startswith("Comparable with the paper: NO")
+
+
+def test_report_and_results_show_the_verdict(tmp_path):
+    """The report's Comparability section (markdown and html) and ``results`` state the run's
+    verdict with every reason, from the manifest the run wrote."""
+    out, rep = tmp_path / "res", tmp_path / "rep"
+    run = [sys.executable, "-m", "parallelbench.cli", "run", "--model", "ideal", "--tasks",
+           "waiting_line/copy", "--strategy", "random", "--k", "1", "--limit", "2", "--out", str(out),
+           "--no-progress"]
+    assert subprocess.run(run, capture_output=True, text=True).returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["comparability"]["comparable"] is False
+    report = subprocess.run([sys.executable, "-m", "parallelbench.cli", "report", str(out), "--out", str(rep)],
+                            capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr
+    md = (rep / "report.md").read_text()
+    section = md.split("## Comparability", 1)[1].split("\n## ", 1)[0]
+    assert "Comparable with the paper: NO" in section
+    assert "built-in data" in section and "limit=2" in section
+    html = (rep / "report.html").read_text()
+    assert "<h2>Comparability</h2>" in html and "limit=2" in html
+    results = subprocess.run([sys.executable, "-m", "parallelbench.cli", "results", str(out)],
+                             capture_output=True, text=True)
+    assert results.returncode == 0 and "Comparable with the paper: NO" in results.stdout

@@ -137,8 +137,9 @@ def test_grid_tasks_filter_must_match():
         plan_sweep(spec, fake_source(spec))
 
 
-def test_rejected_key_stops_the_run_at_once(tmp_path, monkeypatch):
-    """Item 9: HTTP 401 ends the run with one error naming the variable; nothing is recorded."""
+@pytest.mark.parametrize("status", [401, 403])
+def test_rejected_key_stops_the_run_at_once(tmp_path, monkeypatch, status):
+    """Item 9: HTTP 401 or 403 ends the run with one error naming the variable; nothing is recorded."""
     import importlib.util
     import threading
     from http.server import ThreadingHTTPServer
@@ -154,7 +155,7 @@ def test_rejected_key_stops_the_run_at_once(tmp_path, monkeypatch):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-        api.add(*[{"status": 401, "json": {"error": "bad key"}}] * 50)
+        api.add(*[{"status": status, "json": {"error": "bad key"}}] * 50)
         monkeypatch.setenv("QA_TEST_KEY", "sk-qa-secret")
         spec = spec_from_dict({"model": f"openai:gpt-test@{url}", "tasks": ["fake/copy", "fake/reverse"],
                                "batch_size": 2, "model_options": {"api_key_env": "QA_TEST_KEY", "cache": False,

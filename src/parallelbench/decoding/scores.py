@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import torch
 
+from .rowmax import row_max
+
 NEG_INF = float("-inf")
 
 
@@ -185,7 +187,7 @@ def _greedy(raw: torch.Tensor, work: torch.Tensor, mask_id: int | None) -> tuple
     subtraction is exact to a few ulps. Positions whose argmax *is* the mask token are recomputed
     from a suppressed copy of those positions only.
     """
-    top, x_hat = _row_max(raw)
+    top, x_hat = row_max(raw)
     bad = (x_hat == mask_id) if mask_id is not None else None
     redo = raw[bad].to(work.dtype, copy=True) if bad is not None and bad.any() else None  # before `work` overwrites raw
     if raw.dtype != work.dtype:
@@ -200,35 +202,6 @@ def _greedy(raw: torch.Tensor, work: torch.Tensor, mask_id: int | None) -> tuple
             x_hat[bad] = x_b
             denom[bad] = torch.exp(redo - top_b[:, None]).sum(-1)
     return x_hat, denom.reciprocal_()
-
-
-_BLOCK = 256
-
-
-def _row_max(raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``raw.max(dim=-1)`` of ``raw [n, V]`` (the maximum and the index of its first occurrence),
-    found blockwise: maxima of blocks of ``_BLOCK`` columns (a vectorised ``amax``), the first
-    block that holds the row's maximum, then the first position in that block that equals it.
-    The same values and indices as ``max``, at a third of its cost on large vocabularies (its
-    index-tracking reduction is not vectorised); rows with NaN take ``max`` itself."""
-    n, V = raw.shape
-    nb = V // _BLOCK
-    if nb < 2 or raw.stride(1) != 1:
-        return raw.max(dim=-1)
-    main = nb * _BLOCK
-    block_max = raw[:, :main].view(n, nb, _BLOCK).amax(-1)
-    if main < V:
-        block_max = torch.cat([block_max, raw[:, main:].amax(-1, keepdim=True)], 1)
-    top = block_max.amax(-1)
-    first = (block_max == top[:, None]).to(torch.uint8).argmax(-1) * _BLOCK
-    cols = first[:, None] + torch.arange(_BLOCK, device=raw.device)
-    inside = cols < V
-    hits = (raw.gather(1, cols.clamp(max=V - 1)) == top[:, None]) & inside
-    index = first + hits.to(torch.uint8).argmax(-1)
-    nan = top.isnan()
-    if bool(nan.any()):
-        top[nan], index[nan] = raw[nan].max(dim=-1)
-    return top, index
 
 
 def per_position(view, fn) -> torch.Tensor:
