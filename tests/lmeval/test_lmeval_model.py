@@ -131,3 +131,47 @@ def test_cli_wrapper_runs_lm_eval(tmp_path, monkeypatch, capsys):
     assert "tau_conf" in capsys.readouterr().err
     assert main(argv[:6] + ["no_such_task"]) == 2
     assert capsys.readouterr().err.strip() == "parallelbench: error: lm-eval: Tasks not found: no_such_task"
+
+
+@pytest.fixture()
+def fake_api():
+    """The models tests' scripted HTTP server (tests/models/conftest.py), answering as an
+    OpenAI-compatible or Anthropic endpoint that echoes the last user message."""
+    import importlib.util
+    import threading
+    from http.server import ThreadingHTTPServer
+    from pathlib import Path
+
+    where = Path(__file__).resolve().parents[1] / "models" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("lmeval_fake_api", where)
+    fake = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fake)
+    api = fake.FakeApi()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (fake._Handler,), {"api": api}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield api
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("backend", ["openai", "anthropic"])
+def test_api_backends_run_through_lm_eval(echo_task, fake_api, monkeypatch, backend):
+    """An API model through lm-eval: the context is the user message, the task's max_gen_toks
+    is the request's max_tokens, the answer is cut at the stop string, and the key (from the
+    environment) is in the request header only, never in lm-eval's results or samples."""
+    key = "sk-lmeval-secret-123"
+    monkeypatch.setenv("OPENAI_API_KEY" if backend == "openai" else "ANTHROPIC_API_KEY", key)
+    url = fake_api.url + ("/v1" if backend == "openai" else "")
+    results = evaluate(f"model={backend}:m-test@{url},cache=False", ["local_echo"],
+                       include_path=str(echo_task), include_defaults=False)
+    rows = results["samples"]["local_echo"]
+    assert [r["resps"][0][0] for r in rows] == ["echo: say alpha ", "echo: say beta ", "echo: say gamma "]
+    assert results["results"]["local_echo"]["exact_match,none"] == 0.0
+    assert len(fake_api.requests) == 3
+    sent = fake_api.requests  # concurrent requests: any order
+    assert sorted(r["body"]["messages"][-1]["content"] for r in sent) == [
+        f"say {w} STOP and more" for w in ("alpha", "beta", "gamma")]
+    assert all(r["body"]["max_tokens"] == 16 and key in json.dumps(r["headers"]) for r in sent)
+    assert key not in json.dumps(results, default=str)
+    assert rows[0]["parallelbench"]["strategy"] == "none"
