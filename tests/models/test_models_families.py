@@ -150,3 +150,39 @@ def test_equal_length_prompts_share_a_batch_without_padding(kit_checkpoints):
     batch = backend.generate([_request(t) for t in texts])
     assert [g.extra["batch_size"] for g in batch] == [2, 2, 1]
     assert [g.token_ids for g in batch] == [g.token_ids for g in alone]
+
+
+@pytest.fixture(scope="module")
+def gemma_path(tmp_path_factory):
+    return upstream_kit.build("diffusion_gemma", tmp_path_factory.mktemp("dg") / "dg")
+
+
+def test_diffusion_gemma_left_padded_batch_equals_each_prompt_alone(gemma_path):
+    """Through the hf-dllm backend (its canvas mode): mixed prompt lengths in one batch decode
+    exactly as each prompt alone, for a fixed-count and a threshold strategy. In float64 (its MoE
+    then runs the eager experts): this random model feeds its logits back as self-conditioning
+    and amplifies float32 rounding of a different batch shape step by step."""
+    backend = get_model(f"hf-dllm:{gemma_path}", batch_size=3, dtype="float64")
+    canvas = backend.model.config.canvas_length
+    texts = ["copy a", "sort the list : Alice Bob Carol Dave Eve Frank", "reverse 1 2 3"]
+    for decoding in ({"strategy": "confidence-topk", "k": 2},
+                     {"strategy": "confidence-threshold", "threshold": 0.5}):
+        reqs = [_request(t, max_tokens=2 * canvas, seed=i, **decoding) for i, t in enumerate(texts)]
+        alone = [backend.generate([r])[0] for r in reqs]
+        batch = backend.generate(reqs)
+        assert len({g.extra["prompt_tokens"] for g in batch}) == 3
+        assert batch[0].extra["batch_size"] == 3
+        for a, b in zip(alone, batch):
+            assert b.token_ids == a.token_ids and b.nfe == a.nfe and b.order == a.order
+
+
+def test_diffusion_gemma_bf16_decodes_on_cpu(gemma_path):
+    backend = get_model(f"hf-dllm:{gemma_path}", dtype="bfloat16", device="cpu")
+    assert backend.info()["dtype"] == "bfloat16"
+    canvas = backend.model.config.canvas_length
+    for decoding in ({"strategy": "confidence-topk", "k": 2}, {"strategy": "native"}):
+        [gen] = backend.generate([_request("copy a b c", max_tokens=2 * canvas, **decoding)])
+        assert 0 < len(gen.token_ids) <= 2 * canvas and gen.nfe >= 1
+        assert backend.family.mask_id not in gen.token_ids
+    [topk] = backend.generate([_request("copy a b c", max_tokens=2 * canvas, strategy="confidence-topk", k=2)])
+    assert topk.nfe == canvas  # k = 2: canvas / 2 steps per canvas, two canvases

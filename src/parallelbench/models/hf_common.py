@@ -98,7 +98,24 @@ def load_weights(auto_class: Any, target: str, *, trust_remote_code: bool, dtype
     model = _from_pretrained("weights", auto_class, target, trust_remote_code, **kwargs)
     if device_map is None:
         model = model.to(device)
+    _experts_for_dtype(model, dtype)
     return model.eval()
+
+
+def _experts_for_dtype(model: Any, dtype: Any) -> None:
+    """A transformers-5 MoE (e.g. DiffusionGemma) runs its experts through ``grouped_mm`` by
+    default, which takes float32, bfloat16 and float16 only: in float64 its experts run the
+    library's ``eager`` implementation instead (the same arithmetic, one expert at a time)."""
+    import torch
+
+    if dtype != torch.float64 or not hasattr(model, "set_experts_implementation"):
+        return
+    can_set = getattr(model, "_can_set_experts_implementation", None)
+    try:
+        if can_set is not None and can_set():
+            model.set_experts_implementation("eager")
+    except (ValueError, RuntimeError, AttributeError):  # a model without experts: nothing to set
+        pass
 
 
 def render_prompts(tokenizer: Any, conversations: Sequence[list[dict[str, str]]],
