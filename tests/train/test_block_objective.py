@@ -87,3 +87,17 @@ def test_every_block_is_predicted_as_the_sampler_predicts_it(kit_model):
         # Full bidirectional attention (the masked objective) would predict block 0 otherwise.
         full = trainable.model(input_ids=noisy).logits[:, :block]
         assert not torch.allclose(full, seen["logits"][:, :block], atol=1e-3)
+
+
+def test_block_length_comes_from_the_decoding_settings(kit_model):
+    import pytest
+
+    from parallelbench.errors import ConfigError
+    from parallelbench.train.hf import HFTrainable
+
+    folder = kit_model("llada2")
+    assert HFTrainable(folder, trust_remote_code=True).block_length == 32  # the family default
+    assert HFTrainable(folder, trust_remote_code=True,
+                       decoding={"block_length": 8}).block_length == 8
+    with pytest.raises(ConfigError, match="block_length must be a positive integer"):
+        HFTrainable(folder, trust_remote_code=True, decoding={"block_length": 0})

@@ -49,6 +49,10 @@ class HFTrainable:
         # length it decodes with (block-diffusion models train on the same blocks).
         self.objective = objective_for(self.family.convention)
         self.block_length = {**self.family.decoding, **backend.default_decoding}.get("block_length")
+        if self.objective == "block_diffusion" and not (
+                isinstance(self.block_length, int) and not isinstance(self.block_length, bool)
+                and self.block_length >= 1):
+            raise ConfigError(f"block_length must be a positive integer, got {self.block_length!r}")
         eos = self.family.eos_id if self.family.eos_id is not None else self.family.pad_id
         if eos is None:
             raise ConfigError(f"{target}: no EOS token to pad responses with; pass eos_id=<id>")
