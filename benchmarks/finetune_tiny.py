@@ -1,12 +1,14 @@
-"""Fine-tune a tiny real-architecture dLLM (LLaDA or Dream code from ../shared/upstream at 2
-layers / hidden 64, random init, built by the models area's test kit) with `parallelbench train`
-and measure it before and after: held-out loss and accuracy (confidence-topk, greedy) on the
-built-in test sets.
+"""Fine-tune a tiny real-architecture dLLM (any hf-dllm family: LLaDA, LLaDA-MoE, LLaDA2 or
+Dream code from ../shared/upstream, or the native DiffusionGemma, at 2 layers / hidden 64, random
+init, built by the models area's test kit) with `parallelbench train` and measure it before and
+after: held-out loss and accuracy (confidence-topk, greedy) on the built-in test sets.
 
     python benchmarks/finetune_tiny.py                     # LLaDA, full fine-tuning
     python benchmarks/finetune_tiny.py --family dream --steps 100 --lora
+    python benchmarks/finetune_tiny.py --family llada2     # block-diffusion objective
 
-Needs ../shared/upstream (the real modelling code); prints the comparison table.
+Needs ../shared/upstream (the real modelling code) except for diffusion_gemma; prints the
+comparison table.
 """
 from __future__ import annotations
 
@@ -27,11 +29,12 @@ from parallelbench.cli import main as cli  # noqa: E402
 from parallelbench.tasks import load_task  # noqa: E402
 
 TASKS = ["list_ops/copy_n3", "list_ops/reverse_n3"]
+FAMILIES = ["llada", "llada_moe", "llada2", "dream", "diffusion_gemma"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--family", default="llada", choices=["llada", "dream"])
+    parser.add_argument("--family", default="llada", choices=FAMILIES)
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--lora", action="store_true")

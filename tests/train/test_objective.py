@@ -68,3 +68,24 @@ def test_shifted_families_read_the_previous_row():
 def test_collate_pads_with_eos_as_response():
     ids, plen = collate([Example((1, 2, 3), 2), Example((4, 5, 6, 7, 8), 1)], pad_id=3)
     assert ids.tolist() == [[1, 2, 3, 3, 3], [4, 5, 6, 7, 8]] and plen.tolist() == [2, 1]
+
+
+def test_each_calling_convention_trains_with_its_objective():
+    from parallelbench.models.families import FAMILIES
+    from parallelbench.train.objective import OBJECTIVES, batch_loss, objective_for
+
+    wanted = {"llada": "masked", "llada_moe": "masked", "dream": "masked", "generic": "masked",
+              "llada2": "block_diffusion", "diffusion_gemma": "canvas"}
+    assert {name: objective_for(spec.convention) for name, spec in FAMILIES.items()} == wanted
+    assert set(wanted.values()) <= set(OBJECTIVES)
+
+    class Plain:  # no ``objective`` attribute: the masked objective, through ``forward``
+        mask_id, shift_logits, device = MASK, False, "cpu"
+
+        def forward(self, x):
+            return torch.nn.functional.one_hot(x.clamp(max=9), 10).float()
+
+    ids, plen = torch.randint(0, 8, (4, 9)), torch.tensor([2, 3, 4, 5])
+    got = batch_loss(Plain(), ids, plen, torch.Generator().manual_seed(0))
+    ref = sft_loss(Plain().forward, ids, plen, MASK, torch.Generator().manual_seed(0))
+    assert got[1] == ref[1] and float(got[0]) == float(ref[0])

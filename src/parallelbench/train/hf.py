@@ -36,6 +36,7 @@ class HFTrainable:
     def __init__(self, target: str, *, trust_remote_code: bool = False, lora: LoraSpec | None = None,
                  device: str | None = None, dtype: str | None = None, **backend_options: Any):
         from ..models.hf_dllm import DllmAdapter, HFDiffusionLM
+        from .objective import objective_for
 
         self.target, self.lora = target, lora
         backend = HFDiffusionLM(target, trust_remote_code=trust_remote_code, device=device,
@@ -43,6 +44,15 @@ class HFTrainable:
         self.tokenizer, self.family, self.device = backend.tokenizer, backend.family, backend.device
         self.chat_template = backend.chat_template
         self.mask_id, self.shift_logits = self.family.mask_id, self.family.shift_logits
+        self.pad_id = self.family.pad_id
+        # The objective that trains the model as it decodes (train.objective), and the block
+        # length it decodes with (block-diffusion models train on the same blocks).
+        self.objective = objective_for(self.family.convention)
+        self.block_length = {**self.family.decoding, **backend.default_decoding}.get("block_length")
+        if self.objective == "block_diffusion" and not (
+                isinstance(self.block_length, int) and not isinstance(self.block_length, bool)
+                and self.block_length >= 1):
+            raise ConfigError(f"block_length must be a positive integer, got {self.block_length!r}")
         eos = self.family.eos_id if self.family.eos_id is not None else self.family.pad_id
         if eos is None:
             raise ConfigError(f"{target}: no EOS token to pad responses with; pass eos_id=<id>")
@@ -53,6 +63,9 @@ class HFTrainable:
         else:
             for p in self.model.parameters():
                 p.requires_grad_(True)
+        # The model itself (under LoRA: with the adapters injected), for objectives that call
+        # its parts (DiffusionGemma's encoder and decoder).
+        self.network = self.model.get_base_model() if lora is not None else self.model
         self.adapter = DllmAdapter(self.model, self.family)
 
     # -- data --------------------------------------------------------------------------------
@@ -103,6 +116,7 @@ class HFTrainable:
         if self.lora is not None:
             model.save_pretrained(Path(folder) / "lora_adapter")
             model = model.merge_and_unload()
+            _drop_merged(model)
         _save_weights(model, Path(folder))
         self.tokenizer.save_pretrained(folder)
         _copy_remote_code(self.target, folder)
@@ -110,13 +124,16 @@ class HFTrainable:
     def info(self) -> dict[str, Any]:
         params = list(self.model.parameters())
         return {"backend": "hf-dllm", "base": self.target, **self.family.to_dict(),
-                "mode": "lora" if self.lora else "full",
+                "mode": "lora" if self.lora else "full", "objective": self.objective,
+                **({"block_length": self.block_length} if self.objective == "block_diffusion" else {}),
                 "lora": self.lora.to_dict() if self.lora else None,
                 "trainable_parameters": sum(p.numel() for p in params if p.requires_grad),
                 "parameters": sum(p.numel() for p in params), "device": str(self.device)}
 
 
 def _with_lora(model: Any, spec: LoraSpec) -> Any:
+    """The model with LoRA adapters on its linear layers named in ``spec.targets`` (other
+    modules of that name, e.g. a vision tower's wrapped projections, are left alone)."""
     try:
         from peft import LoraConfig, get_peft_model
     except ImportError:
@@ -126,9 +143,61 @@ def _with_lora(model: Any, spec: LoraSpec) -> Any:
     if missing:
         raise ConfigError(f"LoRA target modules {missing} are not in this model; its linear "
                           f"layers include {sorted(n for n in names if 'proj' in n)[:12]}")
+    _share_tied_layers(model)
+    linear = _linear_types()
+    targets = [n for n, m in model.named_modules()
+               if n.rsplit(".", 1)[-1] in spec.targets and isinstance(m, linear)]
+    if not targets:
+        raise ConfigError(f"LoRA target modules {list(spec.targets)} are not linear layers here")
     config = LoraConfig(r=spec.r, lora_alpha=spec.alpha, lora_dropout=spec.dropout,
-                        target_modules=list(spec.targets), bias="none")
-    return get_peft_model(model, config)
+                        target_modules=targets, bias="none")
+    peft_model = get_peft_model(model, config)
+    _point_at_adapters(peft_model.get_base_model())
+    return peft_model
+
+
+def _linear_types() -> tuple[type, ...]:
+    import torch
+    from transformers.pytorch_utils import Conv1D
+
+    return (torch.nn.Linear, Conv1D)
+
+
+def _share_tied_layers(model: Any) -> None:
+    """Linear layers that share their weight (DiffusionGemma's encoder and decoder) become one
+    module object, so LoRA gives them one adapter: trained by both uses, merged into the shared
+    weight once (peft would otherwise adapt each copy separately and merge twice)."""
+    first: dict[int, Any] = {}
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            weight = getattr(child, "weight", None)
+            if isinstance(child, _linear_types()) and weight is not None:
+                keep = first.setdefault(id(weight), child)
+                if keep is not child:
+                    setattr(parent, name, keep)
+
+
+def _point_at_adapters(model: Any) -> None:
+    """peft wraps a shared layer where it first meets it: its other places get the wrapper too."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    wrapped = {id(m.get_base_layer()): m for m in model.modules() if isinstance(m, BaseTunerLayer)}
+    for parent in list(model.modules()):
+        if isinstance(parent, BaseTunerLayer):
+            continue
+        for name, child in list(parent.named_children()):
+            if id(child) in wrapped:
+                setattr(parent, name, wrapped[id(child)])
+
+
+def _drop_merged(model: Any) -> None:
+    """After ``merge_and_unload``: the other places of a shared layer get its merged base layer."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, BaseTunerLayer):
+                setattr(parent, name, child.get_base_layer())
 
 
 def _save_weights(model: Any, folder: Path) -> None:

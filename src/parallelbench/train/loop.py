@@ -74,7 +74,8 @@ class SFTConfig:
 
 
 class Trainable(Protocol):
-    """A model the loop can train (hf-dllm checkpoints and the learned model)."""
+    """A model the loop can train (hf-dllm checkpoints and the learned model); an optional
+    ``objective`` attribute names its objective (``train.objective``; default ``masked``)."""
 
     mask_id: int
     eos_id: int
@@ -126,7 +127,7 @@ def held_out_loss(model: Trainable, examples: Sequence[Example], cfg: SFTConfig)
     """Mean loss on the held-out examples with fixed noise (comparable before and after)."""
     import torch
 
-    from .objective import sft_loss
+    from .objective import batch_loss
 
     if not examples:
         return None
@@ -137,8 +138,7 @@ def held_out_loss(model: Trainable, examples: Sequence[Example], cfg: SFTConfig)
         for start in range(0, len(examples), cfg.batch_size):
             chunk = examples[start:start + cfg.batch_size]
             ids, plen = collate(chunk, model.eos_id)
-            loss, _ = sft_loss(model.forward, ids, plen, model.mask_id, gen,
-                               shift_logits=model.shift_logits, eps=cfg.eps, device=model.device)
+            loss, _ = batch_loss(model, ids, plen, gen, cfg.eps)
             total += float(loss) * len(chunk)
     return total / len(examples)
 
@@ -149,7 +149,7 @@ def run_sft(model: Trainable, examples: Sequence[Example], cfg: SFTConfig, out: 
     import torch
     from tqdm.auto import tqdm
 
-    from .objective import sft_loss
+    from .objective import batch_loss
 
     out = Path(out)
     train, held = split_examples(examples, cfg)
@@ -190,8 +190,7 @@ def run_sft(model: Trainable, examples: Sequence[Example], cfg: SFTConfig, out: 
             torch.manual_seed(cfg.seed * 1_000_003 + step)  # dropout (e.g. LoRA) per step
             gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step)
             ids, plen = collate(_batch(train, cfg, step), model.eos_id)
-            loss, _ = sft_loss(model.forward, ids, plen, model.mask_id, gen,
-                               shift_logits=model.shift_logits, eps=cfg.eps, device=model.device)
+            loss, _ = batch_loss(model, ids, plen, gen, cfg.eps)
             loss.backward()
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
