@@ -171,10 +171,13 @@ def test_real_closed_pipe_is_quiet(argv, fixtures):
 def test_ctrl_c_mid_run_is_one_line_and_resumes_exactly(tmp_path):
     out = tmp_path / "r"
     argv = [sys.executable, "-m", "parallelbench.cli", "run", "--model", "mock:reference",
-            "--model-option", "latency=0.1", "--tasks", "waiting_line/copy,waiting_line/reverse",
+            "--model-option", "latency=0.02", "--tasks", "waiting_line/copy,waiting_line/reverse",
             "--strategy", "random", "--k", "1,2", "--limit", "15", "--batch-size", "1",
             "--no-progress", "--out", str(out)]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env())
+    # A shell's background job ignores SIGINT, and a child inherits that: give the run the
+    # default handler, as a terminal would.
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     records = out / "records.jsonl"
     deadline = time.time() + 120
     while time.time() < deadline and not (records.exists() and records.read_bytes().count(b"\n") >= 5):
