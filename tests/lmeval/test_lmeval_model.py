@@ -133,28 +133,6 @@ def test_cli_wrapper_runs_lm_eval(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == "parallelbench: error: lm-eval: Tasks not found: no_such_task"
 
 
-@pytest.fixture()
-def fake_api():
-    """The models tests' scripted HTTP server (tests/models/conftest.py), answering as an
-    OpenAI-compatible or Anthropic endpoint that echoes the last user message."""
-    import importlib.util
-    import threading
-    from http.server import ThreadingHTTPServer
-    from pathlib import Path
-
-    where = Path(__file__).resolve().parents[1] / "models" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("lmeval_fake_api", where)
-    fake = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fake)
-    api = fake.FakeApi()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (fake._Handler,), {"api": api}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield api
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.mark.parametrize("backend", ["openai", "anthropic"])
 def test_api_backends_run_through_lm_eval(echo_task, fake_api, monkeypatch, backend):
     """An API model through lm-eval: the context is the user message, the task's max_gen_toks

@@ -138,33 +138,16 @@ def test_grid_tasks_filter_must_match():
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_rejected_key_stops_the_run_at_once(tmp_path, monkeypatch, status):
+def test_rejected_key_stops_the_run_at_once(tmp_path, monkeypatch, fake_api, status):
     """Item 9: HTTP 401 or 403 ends the run with one error naming the variable; nothing is recorded."""
-    import importlib.util
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    where = Path(__file__).resolve().parents[1] / "models" / "conftest.py"
-    module_spec = importlib.util.spec_from_file_location("models_fake_api", where)
-    fake = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(fake)  # the models tests' scripted HTTP server
-    FakeApi, _Handler = fake.FakeApi, fake._Handler
-
-    api = FakeApi()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Handler,), {"api": api}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-        api.add(*[{"status": status, "json": {"error": "bad key"}}] * 50)
-        monkeypatch.setenv("QA_TEST_KEY", "sk-qa-secret")
-        spec = spec_from_dict({"model": f"openai:gpt-test@{url}", "tasks": ["fake/copy", "fake/reverse"],
-                               "batch_size": 2, "model_options": {"api_key_env": "QA_TEST_KEY", "cache": False,
-                                                                   "concurrency": 1},
-                               "strategies": [{"strategy": "none"}]})
-        with pytest.raises(CredentialsError, match="QA_TEST_KEY"):
-            run_sweep(spec, tmp_path / "r", source=fake_source(spec), progress=False)
-        assert len(api.requests) == 1
-        assert not (tmp_path / "r" / "errors.jsonl").exists() or not (tmp_path / "r" / "errors.jsonl").read_text()
-    finally:
-        server.shutdown()
-        server.server_close()
+    url = f"{fake_api.url}/v1"
+    fake_api.add(*[{"status": status, "json": {"error": "bad key"}}] * 50)
+    monkeypatch.setenv("QA_TEST_KEY", "sk-qa-secret")
+    spec = spec_from_dict({"model": f"openai:gpt-test@{url}", "tasks": ["fake/copy", "fake/reverse"],
+                           "batch_size": 2, "model_options": {"api_key_env": "QA_TEST_KEY", "cache": False,
+                                                               "concurrency": 1},
+                           "strategies": [{"strategy": "none"}]})
+    with pytest.raises(CredentialsError, match="QA_TEST_KEY"):
+        run_sweep(spec, tmp_path / "r", source=fake_source(spec), progress=False)
+    assert len(fake_api.requests) == 1
+    assert not (tmp_path / "r" / "errors.jsonl").exists() or not (tmp_path / "r" / "errors.jsonl").read_text()
