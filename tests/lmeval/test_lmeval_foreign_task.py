@@ -10,9 +10,9 @@ strategy, while NFE and tokens per step follow the strategy. The results then go
 """
 from __future__ import annotations
 
-import json
 
 import pytest
+from lmeval_kit import local_task
 
 pytest.importorskip("lm_eval")
 
@@ -55,19 +55,10 @@ def yes_model(tmp_path_factory):
 
 @pytest.fixture()
 def yes_no_task(tmp_path):
-    data = tmp_path / "data.jsonl"
-    data.write_text("".join(json.dumps({"question": q, "answer": a}) + "\n" for q, a in QUESTIONS))
-    folder = tmp_path / "tasks"
-    folder.mkdir()
-    (folder / "yesno.yaml").write_text(f"""task: local_yesno
-dataset_path: json
-dataset_kwargs:
-  data_files:
-    test: {data}
-test_split: test
-output_type: generate_until
-doc_to_text: "question : {{{{question}}}} answer :"
-doc_to_target: "{{{{answer}}}}"
+    return local_task(tmp_path, "local_yesno",
+                      [{"question": q, "answer": a} for q, a in QUESTIONS], """\
+doc_to_text: "question : {{question}} answer :"
+doc_to_target: "{{answer}}"
 generation_kwargs:
   until: ["<eot>"]
   max_gen_toks: 4
@@ -85,7 +76,6 @@ metric_list:
 metadata:
   version: 1.0
 """)
-    return folder
 
 
 def test_local_lm_eval_task_through_our_sampler(tmp_path, yes_model, yes_no_task):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from lmeval_kit import local_task
 
 pytest.importorskip("lm_eval")
 
@@ -63,19 +64,10 @@ def test_loglikelihood_is_refused():
 
 @pytest.fixture()
 def echo_task(tmp_path):
-    data = tmp_path / "echo.jsonl"
-    data.write_text("".join(json.dumps({"w": w}) + "\n" for w in ("alpha", "beta", "gamma")))
-    folder = tmp_path / "tasks"
-    folder.mkdir()
-    (folder / "echo.yaml").write_text(f"""task: local_echo
-dataset_path: json
-dataset_kwargs:
-  data_files:
-    test: {data}
-test_split: test
-output_type: generate_until
-doc_to_text: "say {{{{w}}}} STOP and more"
-doc_to_target: "say {{{{w}}}} "
+    return local_task(tmp_path, "local_echo",
+                      [{"w": w} for w in ("alpha", "beta", "gamma")], """\
+doc_to_text: "say {{w}} STOP and more"
+doc_to_target: "say {{w}} "
 generation_kwargs:
   until: ["STOP"]
   max_gen_toks: 16
@@ -84,7 +76,6 @@ metric_list:
     aggregation: mean
     higher_is_better: true
 """)
-    return folder
 
 
 @pytest.mark.parametrize("chat", [False, True])
