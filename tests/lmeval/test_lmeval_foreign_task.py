@@ -10,7 +10,6 @@ strategy, while NFE and tokens per step follow the strategy. The results then go
 """
 from __future__ import annotations
 
-
 import pytest
 from lmeval_kit import local_task
 
